@@ -1,0 +1,125 @@
+#include "dns/rr.h"
+
+#include <cstring>
+#include <string>
+
+namespace fodns::dns {
+
+Result<Rr> rr_from_ldns(const ldns_rr* rr) {
+  Rr out;
+  const ldns_rdf* owner = ldns_rr_owner(rr);
+  if (!owner) return make_error("record without owner");
+  out.owner.assign(ldns_rdf_data(owner), ldns_rdf_data(owner) + ldns_rdf_size(owner));
+  name_lower(out.owner.data(), out.owner.size());
+  out.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
+  out.ttl = ldns_rr_ttl(rr);
+  LdnsBuffer buf(ldns_buffer_new(512));
+  if (ldns_rr_rdata2buffer_wire(buf.get(), rr) != LDNS_STATUS_OK) {
+    return make_error("cannot encode rdata");
+  }
+  const uint8_t* data = ldns_buffer_begin(buf.get());
+  out.rdata.assign(data, data + ldns_buffer_position(buf.get()));
+  if (out.rdata.size() > 65535) return make_error("rdata longer than 65535 octets");
+  return out;
+}
+
+Result<LdnsRr> rr_to_ldns(const Rr& rr) {
+  Bytes wire = rr.owner;
+  auto put16 = [&](uint16_t v) {
+    wire.push_back(static_cast<uint8_t>(v >> 8));
+    wire.push_back(static_cast<uint8_t>(v));
+  };
+  put16(rr.type);
+  put16(LDNS_RR_CLASS_IN);
+  put16(static_cast<uint16_t>(rr.ttl >> 16));
+  put16(static_cast<uint16_t>(rr.ttl));
+  put16(static_cast<uint16_t>(rr.rdata.size()));
+  wire.insert(wire.end(), rr.rdata.begin(), rr.rdata.end());
+  ldns_rr* raw = nullptr;
+  size_t pos = 0;
+  if (ldns_wire2rr(&raw, wire.data(), wire.size(), &pos, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK ||
+      raw == nullptr) {
+    return make_error("stored record of type {} does not decode", type_to_text(rr.type));
+  }
+  return LdnsRr(raw);
+}
+
+std::string rr_to_text(const Rr& rr) {
+  auto l = rr_to_ldns(rr);
+  if (!l) return "; " + l.error().message;
+  char* s = ldns_rr2str(l->get());
+  std::string out = s ? s : "";
+  free(s);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+Result<Rr> rr_from_text(std::string_view line, std::string_view origin) {
+  std::string s(line);
+  ldns_rdf* orig_raw = nullptr;
+  if (!origin.empty()) {
+    std::string o(origin);
+    if (ldns_str2rdf_dname(&orig_raw, o.c_str()) != LDNS_STATUS_OK) {
+      return make_error("origin '{}' is not a valid domain name", origin);
+    }
+  }
+  LdnsRdf orig(orig_raw);
+  ldns_rr* raw = nullptr;
+  ldns_status st = ldns_rr_new_frm_str(&raw, s.c_str(), 3600, orig.get(), nullptr);
+  if (st != LDNS_STATUS_OK || raw == nullptr) {
+    return make_error("{}", ldns_get_errorstr_by_id(st));
+  }
+  LdnsRr rr(raw);
+  if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) return make_error("only class IN is served");
+  return rr_from_ldns(rr.get());
+}
+
+std::string type_to_text(uint16_t type) {
+  char* s = ldns_rr_type2str(static_cast<ldns_rr_type>(type));
+  std::string out = s ? s : fmt::format("TYPE{}", type);
+  free(s);
+  return out;
+}
+
+bool type_from_text(std::string_view text, uint16_t* out) {
+  std::string s(text);
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ldns_rr_type t = ldns_get_rr_type_by_name(s.c_str());
+  if (t == 0) return false;
+  *out = static_cast<uint16_t>(t);
+  return true;
+}
+
+namespace {
+// Offset of the serial field in SOA rdata: after MNAME and RNAME.
+size_t soa_serial_offset(const Bytes& rdata) {
+  size_t a = name_length(rdata.data(), rdata.size());
+  if (a == 0) return 0;
+  size_t b = name_length(rdata.data() + a, rdata.size() - a);
+  if (b == 0 || a + b + 20 != rdata.size()) return 0;
+  return a + b;
+}
+uint32_t get32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+}  // namespace
+
+bool soa_fields(const Bytes& rdata, uint32_t* serial, uint32_t* minimum) {
+  size_t off = soa_serial_offset(rdata);
+  if (off == 0) return false;
+  if (serial) *serial = get32(rdata.data() + off);
+  if (minimum) *minimum = get32(rdata.data() + off + 16);
+  return true;
+}
+
+bool soa_set_serial(Bytes& rdata, uint32_t serial) {
+  size_t off = soa_serial_offset(rdata);
+  if (off == 0) return false;
+  rdata[off] = static_cast<uint8_t>(serial >> 24);
+  rdata[off + 1] = static_cast<uint8_t>(serial >> 16);
+  rdata[off + 2] = static_cast<uint8_t>(serial >> 8);
+  rdata[off + 3] = static_cast<uint8_t>(serial);
+  return true;
+}
+
+}  // namespace fodns::dns
