@@ -1,0 +1,188 @@
+#include "server/tcp_listener.h"
+
+#include <unistd.h>
+
+#include <cstring>
+
+#include "dns/wire.h"
+#include "server/worker.h"
+
+namespace fodns::server {
+namespace {
+
+// Stop reading while this much output waits for a slow reader.
+constexpr size_t kMaxPendingOutput = 256 * 1024;
+
+class TcpConnection {
+ public:
+  explicit TcpConnection(Worker& w) : worker_(w) {}
+
+  int accept(uv_stream_t* server) {
+    uv_tcp_init(worker_.loop(), &tcp_);
+    uv_timer_init(worker_.loop(), &idle_);
+    tcp_.data = this;
+    idle_.data = this;
+    handles_open_ = 2;
+    int rc = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
+    if (rc != 0) return rc;
+    bump(worker_.mutable_counters().tcp_accepted);
+    bump(worker_.mutable_counters().tcp_open);
+    counted_ = true;
+    arm_idle_timer();
+    return uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
+  }
+
+  void close() {
+    if (closing_) return;
+    closing_ = true;
+    if (counted_) {
+      auto& c = worker_.mutable_counters().tcp_open;
+      c.store(c.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&idle_), on_closed);
+  }
+
+ private:
+  static void on_closed(uv_handle_t* h) {
+    auto* self = static_cast<TcpConnection*>(h->data);
+    if (--self->handles_open_ == 0) delete self;
+  }
+
+  void arm_idle_timer() { uv_timer_start(&idle_, on_idle, worker_.config().tcp_idle_ms, 0); }
+
+  static void on_idle(uv_timer_t* t) {
+    auto* self = static_cast<TcpConnection*>(t->data);
+    bump(self->worker_.mutable_counters().tcp_idle_closed);
+    self->close();
+  }
+
+  static void on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+    auto* self = static_cast<TcpConnection*>(h->data);
+    buf->base = reinterpret_cast<char*>(self->read_buf_);
+    buf->len = sizeof self->read_buf_;
+  }
+
+  static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+    auto* self = static_cast<TcpConnection*>(s->data);
+    if (nread < 0) {
+      self->close();  // EOF or error
+      return;
+    }
+    if (nread == 0) return;
+    self->in_.insert(self->in_.end(), reinterpret_cast<uint8_t*>(buf->base),
+                     reinterpret_cast<uint8_t*>(buf->base) + nread);
+    self->arm_idle_timer();
+    self->process();
+  }
+
+  void process() {
+    size_t pos = 0;
+    uint8_t* out = scratch_;
+    while (in_.size() - pos >= 2) {
+      size_t len = dns::get16(in_.data() + pos);
+      if (in_.size() - pos - 2 < len) break;
+      size_t rlen = worker_.answer(in_.data() + pos + 2, len, Transport::Tcp, out + 2);
+      pos += 2 + len;
+      if (rlen == 0) continue;
+      dns::put16(out, static_cast<uint16_t>(rlen));
+      pending_.insert(pending_.end(), out, out + 2 + rlen);
+    }
+    in_.erase(in_.begin(), in_.begin() + static_cast<long>(pos));
+    flush();
+    if (pending_.size() + inflight_.size() > kMaxPendingOutput && reading_) {
+      uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+      reading_ = false;
+    }
+  }
+
+  void flush() {
+    if (writing_ || pending_.empty() || closing_) return;
+    inflight_.swap(pending_);
+    pending_.clear();
+    uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(inflight_.data()),
+                             static_cast<unsigned>(inflight_.size()));
+    write_.data = this;
+    if (uv_write(&write_, reinterpret_cast<uv_stream_t*>(&tcp_), &b, 1, on_written) == 0) {
+      writing_ = true;
+    } else {
+      close();
+    }
+  }
+
+  static void on_written(uv_write_t* req, int status) {
+    auto* self = static_cast<TcpConnection*>(req->data);
+    self->writing_ = false;
+    self->inflight_.clear();
+    if (status < 0 || self->closing_) {
+      self->close();
+      return;
+    }
+    self->flush();
+    if (!self->reading_ && self->pending_.size() < kMaxPendingOutput) {
+      self->reading_ = true;
+      uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), on_alloc, on_read);
+    }
+  }
+
+  Worker& worker_;
+  uv_tcp_t tcp_{};
+  uv_timer_t idle_{};
+  uv_write_t write_{};
+  int handles_open_ = 0;
+  bool closing_ = false;
+  bool counted_ = false;
+  bool writing_ = false;
+  bool reading_ = true;
+  std::vector<uint8_t> in_;
+  std::vector<uint8_t> pending_;
+  std::vector<uint8_t> inflight_;
+  uint8_t read_buf_[16384];
+  uint8_t scratch_[2 + dns::kMaxMessage];
+};
+
+}  // namespace
+
+void close_all_tcp_connections(uv_loop_t* loop) {
+  // After the listeners are closing, the only open TCP handles are connections.
+  uv_walk(
+      loop,
+      [](uv_handle_t* h, void*) {
+        if (h->type == UV_TCP && !uv_is_closing(h)) static_cast<TcpConnection*>(h->data)->close();
+      },
+      nullptr);
+}
+
+TcpListener::TcpListener(Worker& worker, int fd) : worker_(worker), fd_(fd) {}
+
+int TcpListener::start() {
+  int rc = uv_tcp_init(worker_.loop(), &tcp_);
+  if (rc != 0) return rc;
+  tcp_.data = this;
+  rc = uv_tcp_open(&tcp_, fd_);
+  if (rc != 0) return rc;
+  open_ = true;
+  return uv_listen(reinterpret_cast<uv_stream_t*>(&tcp_), 256, on_connection);
+}
+
+void TcpListener::close() {
+  if (open_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), nullptr);
+    open_ = false;
+  }
+}
+
+void TcpListener::on_connection(uv_stream_t* server, int status) {
+  if (status < 0) return;
+  auto* self = static_cast<TcpListener*>(server->data);
+  auto& counters = self->worker_.mutable_counters();
+  auto* conn = new TcpConnection(self->worker_);
+  int rc = conn->accept(server);
+  if (rc != 0 || counters.tcp_open.load(std::memory_order_relaxed) >
+                     self->worker_.config().max_tcp_connections) {
+    if (rc == 0) bump(counters.tcp_refused);
+    conn->close();
+  }
+}
+
+}  // namespace fodns::server

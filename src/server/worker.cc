@@ -1,0 +1,101 @@
+#include "server/worker.h"
+
+#include <unistd.h>
+
+#include "common/log.h"
+#include "dns/query.h"
+#include "server/tcp_listener.h"
+#include "server/udp_socket.h"
+#include "zone/responder.h"
+
+namespace fodns::server {
+
+Worker::Worker(int id, Publisher& publisher, WorkerConfig config)
+    : id_(id), publisher_(publisher), config_(std::move(config)) {}
+
+Worker::~Worker() {
+  stop();
+  if (!started_) {
+    for (int fd : config_.udp_fds) ::close(fd);
+    for (int fd : config_.tcp_fds) ::close(fd);
+  }
+}
+
+Status Worker::start() {
+  if (int rc = uv_loop_init(&loop_); rc != 0) return make_error("uv_loop_init: {}", uv_strerror(rc));
+  uv_async_init(&loop_, &wake_, on_wake);
+  uv_async_init(&loop_, &stop_, on_stop);
+  wake_.data = this;
+  stop_.data = this;
+  started_ = true;
+  for (int fd : config_.udp_fds) {
+    udp_.push_back(std::make_unique<UdpSocket>(*this, fd));
+    if (int rc = udp_.back()->start(); rc != 0) return make_error("udp poll: {}", uv_strerror(rc));
+  }
+  for (int fd : config_.tcp_fds) {
+    tcp_.push_back(std::make_unique<TcpListener>(*this, fd));
+    if (int rc = tcp_.back()->start(); rc != 0) return make_error("tcp listen: {}", uv_strerror(rc));
+  }
+  current_ = publisher_.latest();
+  publisher_.subscribe(&wake_);
+  if (int rc = uv_thread_create(&thread_, thread_main, this); rc != 0) {
+    publisher_.unsubscribe(&wake_);
+    return make_error("cannot start worker thread: {}", uv_strerror(rc));
+  }
+  running_ = true;
+  return ok_status();
+}
+
+void Worker::stop() {
+  if (!running_) return;
+  publisher_.unsubscribe(&wake_);
+  uv_async_send(&stop_);
+  uv_thread_join(&thread_);
+  running_ = false;
+  uv_loop_close(&loop_);
+}
+
+void Worker::thread_main(void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  try {
+    uv_run(&self->loop_, UV_RUN_DEFAULT);
+  } catch (const std::exception& e) {
+    // Nothing on the query path throws; this is the last line of defence (STYLE.md §6).
+    log::error("worker {} stopped by an exception: {}", self->id_, e.what());
+  }
+}
+
+void Worker::on_wake(uv_async_t* h) {
+  auto* self = static_cast<Worker*>(h->data);
+  self->current_ = self->publisher_.latest();
+}
+
+void Worker::on_stop(uv_async_t* h) {
+  auto* self = static_cast<Worker*>(h->data);
+  for (auto& u : self->udp_) u->close();
+  for (auto& t : self->tcp_) t->close();
+  close_all_tcp_connections(&self->loop_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->wake_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_), nullptr);
+}
+
+size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out) {
+  dns::Query q;
+  dns::ParseResult parsed = dns::parse_query(msg, len, q);
+  if (q.why != dns::Malformed::None) bump(counters_.malformed[static_cast<size_t>(q.why)]);
+  if (parsed == dns::ParseResult::Ok) {
+    bump(counters_.queries[static_cast<size_t>(transport)]);
+    bump(counters_.qtypes[qtype_bucket(q.qtype)]);
+  }
+  zone::ResponseInfo info;
+  size_t rlen = zone::respond(q, parsed, current_.get(), transport == Transport::Tcp, out, &info);
+  if (info.answered) {
+    bump(counters_.responses);
+    bump(counters_.response_bytes, rlen);
+    bump(counters_.rcodes[info.rcode <= 16 ? info.rcode : 16]);
+    if (info.truncated) bump(counters_.truncated);
+  }
+  return rlen;
+}
+
+}  // namespace fodns::server

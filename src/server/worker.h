@@ -1,0 +1,72 @@
+// Worker: one DNS worker thread with its own libuv loop and its own UDP and
+// TCP sockets (SO_REUSEPORT). It answers from `current_`, the snapshot the
+// Publisher last handed it; it never touches SQLite, never blocks, never logs
+// per query. Threading: start()/stop() are called from the control thread;
+// everything else runs on the worker's own thread.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+#include "server/counters.h"
+#include "server/publisher.h"
+#include "zone/zone_snapshot.h"
+
+namespace fodns::server {
+
+struct WorkerConfig {
+  std::vector<int> udp_fds;     // owned by the worker from start()
+  std::vector<int> tcp_fds;     // listening sockets
+  uint64_t tcp_idle_ms = 10000; // RFC 7766 §6.2.3: close idle connections, keep them a few seconds
+  size_t max_tcp_connections = 1024;
+};
+
+class UdpSocket;
+class TcpListener;
+
+class Worker {
+ public:
+  Worker(int id, Publisher& publisher, WorkerConfig config);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  Status start();
+  /// Stops the loop, closes every socket and joins the thread.
+  void stop();
+
+  const WorkerCounters& counters() const { return counters_; }
+  int id() const { return id_; }
+
+  // Used by the listeners on this worker's thread.
+  uv_loop_t* loop() { return &loop_; }
+  const WorkerConfig& config() const { return config_; }
+  WorkerCounters& mutable_counters() { return counters_; }
+  /// Parses and answers one query into `out`; returns the response length (0: no reply).
+  size_t answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out);
+
+ private:
+  static void thread_main(void* arg);
+  static void on_wake(uv_async_t* h);
+  static void on_stop(uv_async_t* h);
+
+  int id_;
+  Publisher& publisher_;
+  WorkerConfig config_;
+  uv_loop_t loop_{};
+  uv_thread_t thread_{};
+  uv_async_t wake_{};
+  uv_async_t stop_{};
+  bool started_ = false;
+  bool running_ = false;
+  zone::SnapshotPtr current_;
+  std::vector<std::unique_ptr<UdpSocket>> udp_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_;
+  WorkerCounters counters_;
+};
+
+}  // namespace fodns::server

@@ -1,0 +1,173 @@
+#include "zone/responder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dns/wire.h"
+
+namespace fodns::zone {
+namespace {
+
+using dns::put16;
+
+size_t error_header(const dns::Query& q, uint8_t rcode, uint8_t* out, ResponseInfo* info) {
+  put16(out, q.id);
+  out[2] = static_cast<uint8_t>(dns::flag::kQr | (q.opcode << 3) | (q.msg[2] & dns::flag::kRd));
+  out[3] = rcode;
+  std::memset(out + 4, 0, 8);
+  info->rcode = rcode;
+  info->answered = true;
+  return dns::kHeaderSize;
+}
+
+size_t write_opt(const dns::Query& q, uint8_t* p, uint8_t ext_rcode) {
+  p[0] = 0;  // root owner
+  put16(p + 1, dns::type::kOpt);
+  put16(p + 3, kUdpPayloadLimit);
+  p[5] = ext_rcode;
+  p[6] = 0;  // version 0
+  p[7] = q.edns_do ? 0x80 : 0;  // DO is echoed (RFC 3225 §3)
+  p[8] = 0;
+  put16(p + 9, 0);
+  return dns::kOptRrSize;
+}
+
+// Header + the question exactly as the client sent it (its case included).
+size_t header_and_question(const dns::Query& q, uint8_t rcode, bool aa, uint8_t* out) {
+  put16(out, q.id);
+  out[2] = static_cast<uint8_t>(dns::flag::kQr | (aa ? dns::flag::kAa : 0) |
+                                (q.msg[2] & dns::flag::kRd));
+  out[3] = static_cast<uint8_t>((q.msg[3] & dns::flag::kCd) | (rcode & 0x0F));
+  put16(out + 4, 1);
+  std::memset(out + 6, 0, 6);
+  size_t qlen = q.question_end - dns::kHeaderSize;
+  std::memcpy(out + dns::kHeaderSize, q.msg + dns::kHeaderSize, qlen);
+  return q.question_end;
+}
+
+size_t simple_answer(const dns::Query& q, uint8_t rcode, uint8_t ext, uint8_t* out,
+                     ResponseInfo* info) {
+  size_t len = header_and_question(q, rcode, false, out);
+  if (q.has_edns) {
+    len += write_opt(q, out + len, ext);
+    put16(out + 10, 1);
+  }
+  info->rcode = static_cast<uint16_t>((ext << 4) | rcode);
+  info->answered = true;
+  return len;
+}
+
+}  // namespace
+
+size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot* snap, bool tcp,
+               uint8_t* out, ResponseInfo* info) {
+  *info = ResponseInfo{};
+  switch (parsed) {
+    case dns::ParseResult::Drop: return 0;
+    case dns::ParseResult::FormErr: return error_header(q, dns::rcode::kFormErr, out, info);
+    case dns::ParseResult::NotImp: return error_header(q, dns::rcode::kNotImp, out, info);
+    case dns::ParseResult::Ok: break;
+  }
+  if (q.has_edns && q.edns_version > 0) return simple_answer(q, 0, 1, out, info);  // BADVERS
+  if (q.qclass != dns::kClassIn) return simple_answer(q, dns::rcode::kRefused, 0, out, info);
+  // Zone transfers are refused until transfer ACLs exist; never over UDP (RFC 5936 §4.2).
+  if (q.qtype == dns::type::kAxfr || q.qtype == dns::type::kIxfr)
+    return simple_answer(q, dns::rcode::kRefused, 0, out, info);
+  if (!snap) return simple_answer(q, dns::rcode::kServFail, 0, out, info);
+
+  int z = snap->find_zone(q.qname_lower, q.qname_len, q.label_off, q.label_count);
+  if (z < 0) return simple_answer(q, dns::rcode::kRefused, 0, out, info);
+  const ZoneEntry& zone = snap->zone(z);
+
+  uint32_t ans;
+  uint32_t n = snap->find_node(z, q.qname_lower, q.qname_len);
+  if (n != kNoAnswer) {
+    const Node& node = snap->node(n);
+    // The parent side answers DS at a cut (RFC 4035 §3.1.4.1); everything else at or below it is a referral.
+    if (node.referral != kNoAnswer && !(node.is_cut && q.qtype == dns::type::kDs)) {
+      ans = node.referral;
+    } else if (q.qtype == dns::type::kAny) {
+      ans = node.any_answer;
+    } else {
+      ans = snap->answer_for(n, q.qtype);
+    }
+  } else {
+    // Closest encloser (RFC 4592 §3.3.1): strip labels until a name exists;
+    // the apex always does.
+    uint32_t e = kNoAnswer;
+    for (int i = 1; i < q.label_count && e == kNoAnswer; ++i) {
+      size_t off = q.label_off[i];
+      if (q.qname_len - off < zone.apex.size()) break;
+      e = snap->find_node(z, q.qname_lower + off, q.qname_len - off);
+    }
+    if (e == kNoAnswer) e = zone.apex_node;
+    const Node& enc = snap->node(e);
+    if (enc.referral != kNoAnswer) {
+      ans = enc.referral;
+    } else if (enc.wildcard_child != kNoAnswer) {
+      ans = q.qtype == dns::type::kAny ? snap->node(enc.wildcard_child).any_answer
+                                       : snap->answer_for(enc.wildcard_child, q.qtype);
+    } else {
+      ans = zone.nxdomain;
+    }
+  }
+
+  const CompiledAnswer& a = snap->answer(ans);
+  size_t limit = dns::kMaxMessage;
+  if (!tcp) {
+    limit = q.has_edns ? std::clamp<size_t>(q.edns_payload, dns::kMinUdpPayload, kUdpPayloadLimit)
+                       : dns::kMinUdpPayload;
+  }
+  size_t len = header_and_question(q, a.rcode, a.aa, out);
+  size_t opt = q.has_edns ? dns::kOptRrSize : 0;
+  size_t room = limit > len + opt ? limit - len - opt : 0;
+
+  // Whole additional RRsets are left out to fit (RFC 2181 §9: not a reason for TC);
+  // if the answer and authority do not fit, send TC and no records at all.
+  uint32_t body_len = a.body_len;
+  uint16_t ar = a.ar;
+  if (body_len > room) {
+    if (a.required_len > room) {
+      out[2] |= dns::flag::kTc;
+      info->truncated = true;
+      body_len = 0;
+    } else {
+      body_len = a.required_len;
+      ar = 0;
+      const AddlCut* cuts = snap->addl_cuts() + a.addl_off;
+      for (uint16_t i = 0; i < a.addl_count && cuts[i].end <= room; ++i) {
+        body_len = cuts[i].end;
+        ar = cuts[i].count;
+      }
+    }
+  }
+  if (body_len > 0) {
+    uint8_t* body = out + len;
+    std::memcpy(body, snap->bytes() + a.body_off, body_len);
+    size_t delta = q.qname_len - a.template_len;
+    if (delta != 0) {
+      const uint16_t* f = snap->fixups() + a.fixup_off;
+      for (uint16_t i = 0; i < a.fixup_count && f[i] < body_len; ++i) {
+        uint8_t* p = body + f[i];
+        uint16_t target = static_cast<uint16_t>(((p[0] & 0x3F) << 8) | p[1]);
+        if (a.relocation == Relocation::Wildcard && target == dns::kHeaderSize) continue;
+        target = static_cast<uint16_t>(target + delta);
+        p[0] = static_cast<uint8_t>(0xC0 | (target >> 8));
+        p[1] = static_cast<uint8_t>(target);
+      }
+    }
+    put16(out + 6, a.an);
+    put16(out + 8, a.ns);
+    put16(out + 10, ar);
+    len += body_len;
+  }
+  if (q.has_edns) {
+    len += write_opt(q, out + len, 0);
+    put16(out + 10, static_cast<uint16_t>(ar * (body_len > 0) + 1));
+  }
+  info->rcode = a.rcode;
+  info->answered = true;
+  return len;
+}
+
+}  // namespace fodns::zone

@@ -1,0 +1,30 @@
+// respond(): turns a parsed query into a response, from a snapshot only.
+// This is the per-query path: no allocation, no locks, no logging, no I/O.
+// The body comes precompiled from the snapshot; this copies the header and
+// the client's question, relocates compression pointers when the qname is
+// not the template name, and adds the OPT record (RFC 6891).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dns/query.h"
+#include "zone/zone_snapshot.h"
+
+namespace fodns::zone {
+
+struct ResponseInfo {
+  uint16_t rcode = 0;      // extended RCODE (16 = BADVERS)
+  bool truncated = false;
+  bool answered = false;   // false: drop, send nothing
+};
+
+/// Our own EDNS UDP payload limit; answers over UDP never exceed it.
+inline constexpr size_t kUdpPayloadLimit = 1232;
+
+/// Writes the response to `out` (capacity at least 65535 bytes for TCP,
+/// kUdpPayloadLimit for UDP) and returns its length; 0 means "send nothing".
+size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot* snap, bool tcp,
+               uint8_t* out, ResponseInfo* info);
+
+}  // namespace fodns::zone

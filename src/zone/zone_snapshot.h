@@ -1,0 +1,130 @@
+// ZoneSnapshot: every served zone, compiled into precompiled wire answers.
+//
+// Start reading here. A snapshot is immutable once built (by SnapshotBuilder on
+// the control loop) and shared read-only by all DNS workers through a
+// SnapshotPtr, so the query path takes no lock. Everything is flat vectors and
+// one byte arena, so that building and freeing one is cheap.
+//
+// GLOSSARY
+//  - template qname: the name an answer body was compiled for. The body is wire
+//    data that follows the question, with compression pointers into the
+//    question (at offset 12) and into itself.
+//  - exact answer: compiled for the node's own name; the query's qname has the
+//    same length, so the body is copied as is (whatever the client's case).
+//  - suffix answer (NXDOMAIN/NODATA at the apex, referrals at a cut): the
+//    template qname is a suffix of the query's qname; every pointer moves by
+//    delta = len(qname) - len(template).
+//  - wildcard answer: compiled for "*.closest-encloser"; pointers to offset 12
+//    mean "the qname" and stay, every other pointer moves by delta.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dns/name.h"
+
+namespace fodns::zone {
+
+enum class Relocation : uint8_t { Suffix, Wildcard };
+
+struct CompiledAnswer {
+  uint32_t body_off = 0;       // into bytes_
+  uint32_t body_len = 0;
+  uint32_t required_len = 0;   // answer + authority; additional RRsets may be left out to fit
+  uint32_t fixup_off = 0;      // into fixups_: body offsets of compression pointers
+  uint32_t addl_off = 0;       // into addl_cuts_: body end offset after each additional RRset
+  uint16_t fixup_count = 0;
+  uint16_t addl_count = 0;     // number of additional RRsets
+  uint16_t an = 0, ns = 0, ar = 0;
+  uint8_t template_len = 0;    // wire length of the template qname
+  uint8_t rcode = 0;
+  bool aa = true;
+  Relocation relocation = Relocation::Suffix;
+};
+
+struct AddlCut {
+  uint32_t end;     // body offset where this additional RRset ends
+  uint16_t count;   // cumulative RR count of the additional section up to `end`
+};
+
+struct TypeAnswer {
+  uint16_t qtype;
+  uint32_t answer;  // index into answers_
+};
+
+inline constexpr uint32_t kNoAnswer = 0xFFFFFFFF;
+
+struct Node {
+  uint32_t name_off = 0;       // into names_ (lowercase wire)
+  uint8_t name_len = 0;
+  bool is_cut = false;         // NS below the apex: a delegation point
+  bool is_wildcard = false;
+  uint32_t types_off = 0;      // into types_, sorted by qtype
+  uint16_t types_count = 0;
+  uint32_t default_answer = kNoAnswer;   // types not listed (NODATA, or a CNAME chain)
+  uint32_t any_answer = kNoAnswer;       // RFC 8482 minimal ANY
+  uint32_t referral = kNoAnswer;         // set when at or below a cut
+  uint32_t wildcard_child = kNoAnswer;   // node index of "*.<this>"
+};
+
+struct ZoneEntry {
+  dns::Bytes apex;                 // lowercase wire
+  std::string apex_text;
+  uint32_t serial = 0;
+  uint32_t nodata = kNoAnswer;     // NOERROR + SOA, template = apex
+  uint32_t nxdomain = kNoAnswer;   // NXDOMAIN + SOA, template = apex
+  uint32_t table_off = 0;          // into slots_
+  uint32_t table_mask = 0;         // slots - 1 (power of two)
+  uint32_t apex_node = 0;
+  uint64_t record_count = 0;
+};
+
+class ZoneSnapshot {
+ public:
+  /// Finds the zone whose apex is the longest suffix of the lowercase qname;
+  /// -1 if none. `label_off` are the qname's label offsets, as Query parses them.
+  int find_zone(const uint8_t* qname, size_t qname_len, const uint8_t* label_off,
+                int label_count) const;
+  /// Node index of `name` in zone `z`, or kNoAnswer.
+  uint32_t find_node(int z, const uint8_t* name, size_t len) const;
+
+  const ZoneEntry& zone(int z) const { return zones_[static_cast<size_t>(z)]; }
+  size_t zone_count() const { return zones_.size(); }
+  const Node& node(uint32_t i) const { return nodes_[i]; }
+  const CompiledAnswer& answer(uint32_t i) const { return answers_[i]; }
+  const uint8_t* bytes() const { return bytes_.data(); }
+  const uint16_t* fixups() const { return fixups_.data(); }
+  const AddlCut* addl_cuts() const { return addl_cuts_.data(); }
+  /// Answer for qtype at node `n` (types list, else the default).
+  uint32_t answer_for(uint32_t n, uint16_t qtype) const;
+
+  uint64_t record_count() const;
+  size_t memory_bytes() const;
+  uint64_t generation() const { return generation_; }
+
+  static uint64_t hash_name(const uint8_t* name, size_t len);
+
+ private:
+  friend class SnapshotBuilder;
+  friend class ZoneCompiler;
+  std::vector<ZoneEntry> zones_;
+  std::vector<uint32_t> apex_slots_;   // open addressing: zone index + 1, 0 = empty
+  uint32_t apex_mask_ = 0;
+  int max_apex_labels_ = 0;
+  int min_apex_labels_ = 0;
+  std::vector<Node> nodes_;
+  std::vector<uint32_t> slots_;        // per-zone open-addressing tables: node index + 1
+  std::vector<uint8_t> names_;
+  std::vector<TypeAnswer> types_;
+  std::vector<CompiledAnswer> answers_;
+  std::vector<uint8_t> bytes_;
+  std::vector<uint16_t> fixups_;
+  std::vector<AddlCut> addl_cuts_;
+  uint64_t generation_ = 0;
+};
+
+using SnapshotPtr = std::shared_ptr<const ZoneSnapshot>;
+
+}  // namespace fodns::zone
