@@ -19,6 +19,8 @@ struct Rr {
   uint16_t type = 0;
   uint32_t ttl = 0;
   Bytes rdata;  // uncompressed wire rdata
+  int64_t backend_id = 0;  // governing backend; 0: always served
+  int32_t priority = 0;    // failover tier within the RRset; lower is preferred
 
   bool operator==(const Rr&) const = default;
 };

@@ -8,10 +8,19 @@
 
 namespace fodns::dns {
 
+/// Failover policy of one RRset (table rrset_policy).
+struct RrsetPolicy {
+  Bytes owner;                  // lowercase wire
+  uint16_t type = 0;
+  bool all_down_closed = false; // when every member is down: NODATA instead of serving all
+  uint32_t ttl = 0;             // 0: the default governed TTL
+};
+
 struct ZoneContent {
   Bytes origin;          // lowercase wire name of the apex
   uint32_t serial = 0;   // the served serial; the SOA in `rrs` carries it too
   std::vector<Rr> rrs;   // every record, SOA included
+  std::vector<RrsetPolicy> policies;
 };
 
 }  // namespace fodns::dns

@@ -1,0 +1,107 @@
+#include "zone/health_filter.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "dns/wire.h"
+
+namespace fodns::zone {
+namespace {
+
+using Key = std::pair<dns::Bytes, uint16_t>;
+
+dns::Bytes srv_target(const dns::Rr& rr) {
+  if (rr.rdata.size() < 7) return {};
+  size_t l = dns::name_length(rr.rdata.data() + 6, rr.rdata.size() - 6);
+  if (!l) return {};
+  dns::Bytes n(rr.rdata.begin() + 6, rr.rdata.begin() + 6 + static_cast<long>(l));
+  dns::name_lower(n.data(), n.size());
+  return n;
+}
+
+}  // namespace
+
+bool has_governed_records(const dns::ZoneContent& zone) {
+  return std::any_of(zone.rrs.begin(), zone.rrs.end(), [](const dns::Rr& r) { return r.backend_id != 0; });
+}
+
+dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing& serving) {
+  std::map<Key, const dns::RrsetPolicy*> policy;
+  for (const auto& p : zone.policies) policy[{p.owner, p.type}] = &p;
+
+  // Names whose governed addresses are all out: SRV records pointing there are out too.
+  std::map<dns::Bytes, std::pair<int, int>> addr_health;  // owner -> (governed, serving)
+  for (const auto& rr : zone.rrs) {
+    if (rr.backend_id == 0 || (rr.type != dns::type::kA && rr.type != dns::type::kAaaa)) continue;
+    auto& [gov, up] = addr_health[rr.owner];
+    ++gov;
+    if (serving(rr.backend_id)) ++up;
+  }
+  auto target_out = [&](const dns::Bytes& t) {
+    auto it = addr_health.find(t);
+    return it != addr_health.end() && it->second.second == 0;
+  };
+
+  // Group record indexes by RRset, keeping the stored order.
+  std::map<Key, std::vector<size_t>> sets;
+  for (size_t i = 0; i < zone.rrs.size(); ++i) sets[{zone.rrs[i].owner, zone.rrs[i].type}].push_back(i);
+
+  dns::ZoneContent out;
+  out.origin = zone.origin;
+  out.serial = zone.serial;
+  out.policies = zone.policies;
+  out.rrs.reserve(zone.rrs.size());
+  std::vector<bool> keep(zone.rrs.size(), true);
+  std::vector<uint32_t> ttl_cap(zone.rrs.size(), 0);
+  std::vector<bool> ttl_exact(zone.rrs.size(), false);
+
+  for (const auto& [key, idx] : sets) {
+    bool governed = false;
+    std::vector<bool> member(idx.size(), true);
+    for (size_t j = 0; j < idx.size(); ++j) {
+      const dns::Rr& rr = zone.rrs[idx[j]];
+      if (rr.backend_id != 0) {
+        governed = true;
+        if (!serving(rr.backend_id)) member[j] = false;
+      }
+      if (rr.type == dns::type::kSrv) {
+        dns::Bytes t = srv_target(rr);
+        if (addr_health.count(t)) governed = true;
+        if (target_out(t)) member[j] = false;
+      }
+    }
+    if (!governed) continue;
+    auto pit = policy.find(key);
+    const dns::RrsetPolicy* pol = pit == policy.end() ? nullptr : pit->second;
+    // An explicit policy TTL is the operator's choice; otherwise cap at the default.
+    bool exact_ttl = pol && pol->ttl;
+    uint32_t cap = exact_ttl ? pol->ttl : kDefaultGovernedTtl;
+
+    int best = 0;
+    bool any = false;
+    for (size_t j = 0; j < idx.size(); ++j) {
+      if (!member[j]) continue;
+      int prio = zone.rrs[idx[j]].priority;
+      if (!any || prio < best) best = prio;
+      any = true;
+    }
+    for (size_t j = 0; j < idx.size(); ++j) {
+      bool served = any ? (member[j] && zone.rrs[idx[j]].priority == best)
+                        : !(pol && pol->all_down_closed);  // fail open unless told otherwise
+      keep[idx[j]] = served;
+      ttl_cap[idx[j]] = cap;
+      ttl_exact[idx[j]] = exact_ttl;
+    }
+  }
+  for (size_t i = 0; i < zone.rrs.size(); ++i) {
+    if (!keep[i]) continue;
+    dns::Rr rr = zone.rrs[i];
+    if (ttl_cap[i]) rr.ttl = ttl_exact[i] ? ttl_cap[i] : std::min(rr.ttl, ttl_cap[i]);
+    out.rrs.push_back(std::move(rr));
+  }
+  return out;
+}
+
+}  // namespace fodns::zone
