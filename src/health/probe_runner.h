@@ -1,0 +1,67 @@
+// ProbeRunner: schedules one probe session per backend on the control loop.
+// Each session has its own timer; every round starts at a jittered point of
+// the interval (±10%, the first one anywhere in it) so that thousands of
+// backends do not fire at once. A probe still running when its next round is
+// due is not started twice: the round is skipped and counted (gdnsd
+// tcp_connect.c: "lasted longer than the monitoring interval").
+// Threading: control loop only.
+#pragma once
+
+#include <uv.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "probes/probe.h"
+
+namespace fodns::health {
+
+struct ProbeSpec {
+  int64_t backend_id = 0;
+  probes::Target target;
+  std::chrono::milliseconds interval{1000};
+};
+
+class ProbeRunner {
+ public:
+  using OnResult = std::function<void(int64_t backend_id, const probes::ProbeResult&)>;
+  using Factory = std::function<std::unique_ptr<probes::Probe>(uv_loop_t*, const probes::Target&)>;
+
+  ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result);
+  ~ProbeRunner();
+  ProbeRunner(const ProbeRunner&) = delete;
+  ProbeRunner& operator=(const ProbeRunner&) = delete;
+
+  /// Makes the sessions match `specs`: new backends start, removed ones stop,
+  /// changed ones restart with the new target.
+  void sync(const std::vector<ProbeSpec>& specs);
+  /// Runs one round of `backend_id` now (if not already running).
+  void run_now(int64_t backend_id);
+  bool running(int64_t backend_id) const;
+
+  uint64_t rounds() const { return rounds_; }
+  uint64_t skipped_rounds() const { return skipped_; }
+  size_t sessions() const { return sessions_.size(); }
+
+ private:
+  struct Session;
+  void arm(Session& s, bool first);
+  void start_round(Session& s);
+  static void on_timer(uv_timer_t* t);
+
+  uv_loop_t* loop_;
+  Factory factory_;
+  OnResult on_result_;
+  std::map<int64_t, std::unique_ptr<Session>> sessions_;
+  std::mt19937_64 rng_;
+  uint64_t rounds_ = 0;
+  uint64_t skipped_ = 0;
+  uint64_t last_skip_log_ = 0;
+};
+
+}  // namespace fodns::health

@@ -1,0 +1,126 @@
+// ProbeRunner scheduling with fake probes on a real libuv loop (short intervals).
+#include "health/probe_runner.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+
+using namespace fodns;
+
+namespace {
+
+// A probe that answers after `delay_ms` with `ok`.
+class FakeProbe : public probes::Probe {
+ public:
+  FakeProbe(uv_loop_t* loop, uint64_t delay_ms, int* started) : delay_ms_(delay_ms), started_(started) {
+    timer_ = new uv_timer_t;
+    uv_timer_init(loop, timer_);
+    timer_->data = this;
+  }
+  ~FakeProbe() override {
+    timer_->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  }
+  void run(probes::Done done) override {
+    ++*started_;
+    done_ = std::move(done);
+    running_ = true;
+    uv_timer_start(timer_, [](uv_timer_t* t) {
+      auto* self = static_cast<FakeProbe*>(t->data);
+      if (!self) return;
+      self->running_ = false;
+      probes::ProbeResult r;
+      r.outcome = probes::Outcome::Ok;
+      self->done_(r);
+    }, delay_ms_, 0);
+  }
+  bool running() const override { return running_; }
+
+ private:
+  uint64_t delay_ms_;
+  int* started_;
+  uv_timer_t* timer_;
+  probes::Done done_;
+  bool running_ = false;
+};
+
+void run_for(uv_loop_t* loop, uint64_t ms) {
+  uv_timer_t stop;
+  uv_timer_init(loop, &stop);
+  uv_timer_start(&stop, [](uv_timer_t* t) { uv_stop(t->loop); }, ms, 0);
+  uv_run(loop, UV_RUN_DEFAULT);
+  uv_close(reinterpret_cast<uv_handle_t*>(&stop), nullptr);
+  uv_run(loop, UV_RUN_NOWAIT);
+}
+
+health::ProbeSpec spec(int64_t id, uint64_t interval_ms) {
+  health::ProbeSpec s;
+  s.backend_id = id;
+  s.target.name = "b" + std::to_string(id);
+  s.interval = std::chrono::milliseconds(interval_ms);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("rounds follow the interval and results reach the callback") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int started = 0;
+  std::map<int64_t, int> results;
+  {
+    health::ProbeRunner runner(
+        &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 1, &started); },
+        [&](int64_t id, const probes::ProbeResult&) { ++results[id]; });
+    runner.sync({spec(1, 50), spec(2, 50)});
+    run_for(&loop, 530);
+    // 10 rounds in 530 ms each, give or take jitter (first round anywhere in the first 50 ms).
+    CHECK(results[1] >= 5);  // loose: the machine is shared
+    CHECK(results[1] <= 12);
+    CHECK(results[2] >= 5);
+    CHECK(runner.skipped_rounds() == 0);
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("a probe slower than its interval is not started twice; rounds are skipped") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int started = 0;
+  int done = 0;
+  {
+    health::ProbeRunner runner(
+        &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 120, &started); },
+        [&](int64_t, const probes::ProbeResult&) { ++done; });
+    runner.sync({spec(1, 50)});
+    run_for(&loop, 600);
+    CHECK(runner.skipped_rounds() > 0);
+    CHECK(started - done <= 1);  // never two in flight
+    CHECK(started <= 6);
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("sync removes sessions; a removed backend's result never arrives") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int started = 0;
+  std::map<int64_t, int> results;
+  {
+    health::ProbeRunner runner(
+        &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 30, &started); },
+        [&](int64_t id, const probes::ProbeResult&) { ++results[id]; });
+    runner.sync({spec(1, 20), spec(2, 20)});
+    run_for(&loop, 100);
+    runner.sync({spec(2, 20)});
+    CHECK(runner.sessions() == 1);
+    int before = results[1];
+    run_for(&loop, 100);
+    CHECK(results[1] == before);
+    CHECK(results[2] > 0);
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
