@@ -17,6 +17,7 @@ struct RrsetPolicy {
 };
 
 struct ZoneContent {
+  int64_t zone_id = 0;   // row id in the store; 0 when not stored
   Bytes origin;          // lowercase wire name of the apex
   uint32_t serial = 0;   // the served serial; the SOA in `rrs` carries it too
   std::vector<Rr> rrs;   // every record, SOA included
