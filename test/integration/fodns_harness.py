@@ -584,7 +584,7 @@ class Fodns(ServerProcess):
 
     def start(self):
         for origin, path in self.zones:
-            self.cli('zone', 'import', path, '--origin', origin)
+            self.cli('zone', 'import', path)  # the files carry $ORIGIN
         apex = self.zones[0][0]
         last = ''
         for attempt in range(5):
