@@ -1,0 +1,139 @@
+#include "cli/cli_common.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "app/serve.h"
+#include "dns/name.h"
+#include "store/db.h"
+
+namespace fodns::cli {
+
+namespace {
+
+constexpr std::string_view kCommands =
+    "Commands:\n"
+    "  zone import FILE [--origin NAME] [--replace]   import a BIND master file\n"
+    "  zone export NAME                               print a zone as a master file\n"
+    "  zone list [--json]                             list zones, serials, record counts\n"
+    "  zone rm NAME                                   remove a zone and its records\n"
+    "  record add NAME TTL TYPE RDATA...              add one record (absolute names)\n"
+    "  record rm NAME TYPE [RDATA...]                 remove a record or a whole RRset\n"
+    "  record list [ZONE] [--json]                    list records\n"
+    "  serve [...]                                    run the DNS server\n"
+    "Run `fodns COMMAND --help` for a command's options.\n"
+    "Exit codes: 0 ok, 1 usage error, 2 data error, 3 runtime error.\n";
+
+// Index of the first word that is not a global option (the command), or argc.
+int find_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--db") == 0) {
+      ++i;
+      continue;
+    }
+    if (argv[i][0] != '-') return i;
+  }
+  return argc;
+}
+
+}  // namespace
+
+std::string default_db_path() {
+  const char* env = std::getenv("FODNS_DB");
+  return (env && *env) ? env : "./fodns.db";
+}
+
+cxxopts::ParseResult parse_options(cxxopts::Options& opts, std::string_view command, int argc,
+                                   char** argv, std::vector<std::string>* rest) {
+  try {
+    auto result = opts.parse(argc, argv);
+    if (!rest && !result.unmatched().empty()) {
+      throw UsageError(
+          fmt::format("{}: unexpected argument '{}'", command, result.unmatched().front()));
+    }
+    if (rest) *rest = result.unmatched();
+    return result;
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError(fmt::format("{}: {}", command, e.what()));
+  }
+}
+
+std::string zone_name_arg(std::string_view command, std::string_view text) {
+  std::string s(text);
+  if (s.empty()) throw UsageError(fmt::format("{}: NAME is empty", command));
+  if (s.back() != '.' || (s.size() >= 2 && s[s.size() - 2] == '\\')) s += '.';
+  auto wire = dns::name_from_text(s);
+  if (!wire) throw UsageError(fmt::format("{}: NAME {}", command, wire.error().message));
+  return dns::name_to_text(wire.value());
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  try {
+    int cmd = find_command(argc, argv);
+    cxxopts::Options opts("fodns", "Failover DNS for SIP/VoIP: authoritative server and its CLI");
+    opts.custom_help("[--db PATH] COMMAND [ARGS...]");
+    opts.add_options()
+        ("db", "SQLite database (created and migrated on first use)",
+         cxxopts::value<std::string>()->default_value(default_db_path()), "PATH")
+        ("version", "print the version and exit")
+        ("h,help", "print this help and exit");
+    auto global = parse_options(opts, "fodns", cmd, argv);
+    if (global.count("version")) {
+      out << "fodns " << FODNS_VERSION << "\n";
+      return kExitOk;
+    }
+    if (global.count("help") || cmd == argc) {
+      (global.count("help") ? out : err) << opts.help() << "\n" << kCommands;
+      return global.count("help") ? kExitOk : kExitUsage;
+    }
+    Context ctx{global["db"].as<std::string>(), out, err};
+    std::string_view command = argv[cmd];
+    int sub_argc = argc - cmd;
+    char** sub_argv = argv + cmd;
+    if (command == "zone") return run_zone(ctx, sub_argc, sub_argv);
+    if (command == "record") return run_record(ctx, sub_argc, sub_argv);
+    if (command == "serve") {
+      out.flush();
+      return app::run_serve(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);
+    }
+    err << fmt::format("fodns: unknown command '{}'\n", command) << kCommands;
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    err << e.what() << "\n";
+    return kExitUsage;
+  } catch (const DataError& e) {
+    err << e.what() << "\n";
+    return kExitData;
+  } catch (const store::StoreError& e) {
+    err << "fodns: " << e.what() << "\n";
+    return kExitRuntime;
+  } catch (const std::exception& e) {
+    err << "fodns: " << e.what() << "\n";
+    return kExitRuntime;
+  }
+}
+
+}  // namespace fodns::cli

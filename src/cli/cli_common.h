@@ -1,0 +1,61 @@
+// Shared pieces of the `fodns` command line: exit codes, the errors that map to them,
+// the per-command context and the top-level dispatcher (run_cli), which lives here rather
+// than in main.cc so that unit tests can drive whole commands and check exit codes and output.
+// Threading: single-threaded, one command per process.
+#pragma once
+
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <cxxopts.hpp>
+
+namespace fodns::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 1;    // bad command line
+inline constexpr int kExitData = 2;     // bad zone file, validation failure, unknown zone/record
+inline constexpr int kExitRuntime = 3;  // database cannot be opened, I/O failure
+
+/// Bad command line (exit 1). The message names the command and the field.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Input that is well-formed but refused (exit 2).
+class DataError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Context {
+  std::string db_path;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+/// Runs `fodns ARGS...` (argv[0] is the program name). @return the exit code.
+int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+/// `fodns zone ...` and `fodns record ...`; argv[0] is "zone" / "record".
+int run_zone(const Context& ctx, int argc, char** argv);
+int run_record(const Context& ctx, int argc, char** argv);
+
+/// --db default: $FODNS_DB, else ./fodns.db.
+std::string default_db_path();
+
+/// Parses argv with `opts`; cxxopts errors become UsageError prefixed with `command`.
+/// Extra positional words are returned in `rest` if given, else are an error.
+cxxopts::ParseResult parse_options(cxxopts::Options& opts, std::string_view command, int argc,
+                                   char** argv, std::vector<std::string>* rest = nullptr);
+
+/// A zone name from the command line: absolute or not ("example.net" = "example.net."),
+/// returned as lowercase absolute presentation text.
+std::string zone_name_arg(std::string_view command, std::string_view text);
+
+std::string json_escape(std::string_view s);
+
+}  // namespace fodns::cli

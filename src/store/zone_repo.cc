@@ -1,0 +1,289 @@
+#include "store/zone_repo.h"
+
+#include <ctime>
+#include <unordered_map>
+
+#include <ldns/ldns.h>
+
+#include "dns/serial.h"
+
+namespace fodns::store {
+
+namespace {
+
+ZoneInfo zone_from_row(Statement& st) {
+  ZoneInfo z;
+  z.id = st.int64(0);
+  z.name = st.text(1);
+  z.serial = static_cast<uint32_t>(st.int64(2));
+  z.created_at = st.int64(3);
+  z.updated_at = st.int64(4);
+  z.record_count = st.int64(5);
+  return z;
+}
+
+constexpr std::string_view kZoneColumns =
+    "SELECT id, name, serial, created_at, updated_at,"
+    " (SELECT COUNT(*) FROM records WHERE zone_id = zones.id) FROM zones";
+
+dns::Bytes owner_wire(const std::string& text) {
+  dns::Bytes out;
+  if (owner_from_text(text, out)) return out;
+  auto parsed = dns::name_from_text(text);
+  if (!parsed) throw StoreError(fmt::format("bad owner name in database: '{}'", text));
+  return std::move(parsed.value());
+}
+
+void patch_soa(dns::ZoneContent& z) {
+  for (auto& rr : z.rrs) {
+    if (rr.type == LDNS_RR_TYPE_SOA && rr.owner == z.origin) dns::soa_set_serial(rr.rdata, z.serial);
+  }
+}
+
+}  // namespace
+
+int64_t unix_now() { return static_cast<int64_t>(::time(nullptr)); }
+
+std::string owner_to_text(const dns::Bytes& wire) { return dns::name_to_text(wire); }
+
+bool owner_from_text(std::string_view s, dns::Bytes& out) {
+  out.clear();
+  if (s == ".") {
+    out.push_back(0);
+    return true;
+  }
+  size_t label = 0;
+  out.push_back(0);
+  for (size_t i = 0; i < s.size();) {
+    char c = s[i];
+    if (c == '.') {
+      size_t len = out.size() - label - 1;
+      if (len == 0 || len > 63) return false;
+      out[label] = static_cast<uint8_t>(len);
+      ++i;
+      if (i == s.size()) {
+        out.push_back(0);
+        return out.size() <= dns::kMaxNameLen;
+      }
+      label = out.size();
+      out.push_back(0);
+      continue;
+    }
+    uint8_t b;
+    if (c == '\\') {
+      if (i + 1 >= s.size()) return false;
+      auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+      if (digit(i + 1)) {
+        if (!digit(i + 2) || !digit(i + 3)) return false;
+        int v = (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
+        if (v > 255) return false;
+        b = static_cast<uint8_t>(v);
+        i += 4;
+      } else {
+        b = static_cast<uint8_t>(s[i + 1]);
+        i += 2;
+      }
+    } else {
+      b = static_cast<uint8_t>(c);
+      ++i;
+    }
+    out.push_back(dns::ascii_lower(b));
+  }
+  return false;  // no final dot: relative
+}
+
+std::vector<ZoneInfo> list_zones(Db& db) {
+  auto st = db.prepare(std::string(kZoneColumns) + " ORDER BY name");
+  std::vector<ZoneInfo> out;
+  while (st.step()) out.push_back(zone_from_row(st));
+  return out;
+}
+
+std::optional<ZoneInfo> find_zone(Db& db, std::string_view name) {
+  std::string key(name);
+  for (auto& c : key) c = static_cast<char>(dns::ascii_lower(static_cast<uint8_t>(c)));
+  auto st = db.prepare(std::string(kZoneColumns) + " WHERE name = ?");
+  st.bind(1, std::string_view(key));
+  if (!st.step()) return std::nullopt;
+  return zone_from_row(st);
+}
+
+std::optional<ZoneInfo> find_enclosing_zone(Db& db, const dns::Bytes& name) {
+  dns::Bytes n = name;
+  while (true) {
+    if (auto z = find_zone(db, owner_to_text(n))) return z;
+    if (n.size() <= 1) return std::nullopt;
+    n = dns::name_parent(n);
+  }
+}
+
+std::vector<StoredRr> zone_records(Db& db, int64_t zone_id) {
+  auto st = db.prepare("SELECT id, owner, type, ttl, rdata FROM records WHERE zone_id = ? ORDER BY id");
+  st.bind(1, zone_id);
+  std::vector<StoredRr> out;
+  std::string last_text;
+  dns::Bytes last_wire;
+  while (st.step()) {
+    StoredRr r;
+    r.id = st.int64(0);
+    std::string owner = st.text(1);
+    if (owner != last_text) {
+      last_wire = owner_wire(owner);
+      last_text = std::move(owner);
+    }
+    r.rr.owner = last_wire;
+    r.rr.type = static_cast<uint16_t>(st.int64(2));
+    r.rr.ttl = static_cast<uint32_t>(st.int64(3));
+    r.rr.rdata = st.blob(4);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+dns::ZoneContent load_zone(Db& db, const ZoneInfo& zone) {
+  dns::ZoneContent z;
+  z.zone_id = zone.id;
+  z.origin = owner_wire(zone.name);
+  z.serial = zone.serial;
+  for (auto& r : zone_records(db, zone.id)) z.rrs.push_back(std::move(r.rr));
+  patch_soa(z);
+  return z;
+}
+
+std::vector<dns::ZoneContent> load_all_zones(Db& db) {
+  std::vector<dns::ZoneContent> zones;
+  std::unordered_map<int64_t, size_t> by_id;
+  {
+    auto st = db.prepare("SELECT id, name, serial, (SELECT COUNT(*) FROM records WHERE zone_id = zones.id) FROM zones ORDER BY name");
+    while (st.step()) {
+      dns::ZoneContent z;
+      z.zone_id = st.int64(0);
+      z.origin = owner_wire(st.text(1));
+      z.serial = static_cast<uint32_t>(st.int64(2));
+      z.rrs.reserve(static_cast<size_t>(st.int64(3)));
+      by_id[st.int64(0)] = zones.size();
+      zones.push_back(std::move(z));
+    }
+  }
+  // One sequential scan; rows come in insertion order, where records of one owner are
+  // adjacent, so caching the last owner saves most conversions.
+  auto st = db.prepare("SELECT zone_id, owner, type, ttl, rdata FROM records");
+  std::string last_text;
+  dns::Bytes last_wire;
+  int64_t last_zone = -1;
+  dns::ZoneContent* zone = nullptr;
+  while (st.step()) {
+    int64_t zid = st.int64(0);
+    if (zid != last_zone) {
+      auto it = by_id.find(zid);
+      if (it == by_id.end()) continue;  // cannot happen with foreign keys on
+      zone = &zones[it->second];
+      last_zone = zid;
+    }
+    std::string owner = st.text(1);
+    if (owner != last_text) {
+      last_wire = owner_wire(owner);
+      last_text = std::move(owner);
+    }
+    dns::Rr rr;
+    rr.owner = last_wire;
+    rr.type = static_cast<uint16_t>(st.int64(2));
+    rr.ttl = static_cast<uint32_t>(st.int64(3));
+    rr.rdata = st.blob(4);
+    zone->rrs.push_back(std::move(rr));
+  }
+  for (auto& z : zones) patch_soa(z);
+  return zones;
+}
+
+uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now) {
+  std::string name = owner_to_text(content.origin);
+  uint32_t serial = content.serial;
+  int64_t zone_id;
+  if (auto existing = find_zone(db, name)) {
+    zone_id = existing->id;
+    serial = dns::serial_forward(existing->serial, content.serial);
+    db.prepare("DELETE FROM records WHERE zone_id = ?").bind(1, zone_id).run();
+    set_zone_serial(db, zone_id, serial, now);
+  } else {
+    auto st = db.prepare(
+        "INSERT INTO zones (name, serial, created_at, updated_at) VALUES (?, ?, ?, ?)");
+    st.bind(1, std::string_view(name)).bind(2, int64_t{serial}).bind(3, now).bind(4, now).run();
+    zone_id = db.last_insert_id();
+  }
+  // One prepared statement for every row; owner text converted once per run of equal owners.
+  auto ins = db.prepare("INSERT INTO records (zone_id, owner, type, ttl, rdata) VALUES (?, ?, ?, ?, ?)");
+  const dns::Bytes* last_owner = nullptr;
+  std::string owner_text;
+  for (const auto& rr : content.rrs) {
+    if (!last_owner || *last_owner != rr.owner) {
+      owner_text = owner_to_text(rr.owner);
+      last_owner = &rr.owner;
+    }
+    dns::Bytes patched;
+    std::span<const uint8_t> rdata = rr.rdata;
+    if (rr.type == LDNS_RR_TYPE_SOA && rr.owner == content.origin) {
+      patched = rr.rdata;
+      dns::soa_set_serial(patched, serial);
+      rdata = patched;
+    }
+    ins.bind(1, zone_id)
+        .bind(2, std::string_view(owner_text))
+        .bind(3, int64_t{rr.type})
+        .bind(4, int64_t{rr.ttl})
+        .bind(5, rdata);
+    ins.run();
+    ins.reset();
+  }
+  return serial;
+}
+
+bool delete_zone(Db& db, std::string_view name) {
+  auto z = find_zone(db, name);
+  if (!z) return false;
+  db.prepare("DELETE FROM zones WHERE id = ?").bind(1, z->id).run();
+  return true;
+}
+
+std::vector<StoredRr> records_at(Db& db, int64_t zone_id, const dns::Bytes& owner) {
+  auto st = db.prepare(
+      "SELECT id, type, ttl, rdata FROM records WHERE zone_id = ? AND owner = ? ORDER BY id");
+  std::string text = owner_to_text(owner);
+  st.bind(1, zone_id).bind(2, std::string_view(text));
+  std::vector<StoredRr> out;
+  while (st.step()) {
+    StoredRr r;
+    r.id = st.int64(0);
+    r.rr.owner = owner;
+    r.rr.type = static_cast<uint16_t>(st.int64(1));
+    r.rr.ttl = static_cast<uint32_t>(st.int64(2));
+    r.rr.rdata = st.blob(3);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void insert_record(Db& db, int64_t zone_id, const dns::Rr& rr) {
+  std::string text = owner_to_text(rr.owner);
+  db.prepare("INSERT INTO records (zone_id, owner, type, ttl, rdata) VALUES (?, ?, ?, ?, ?)")
+      .bind(1, zone_id)
+      .bind(2, std::string_view(text))
+      .bind(3, int64_t{rr.type})
+      .bind(4, int64_t{rr.ttl})
+      .bind(5, std::span<const uint8_t>(rr.rdata))
+      .run();
+}
+
+void delete_record(Db& db, int64_t record_id) {
+  db.prepare("DELETE FROM records WHERE id = ?").bind(1, record_id).run();
+}
+
+void set_zone_serial(Db& db, int64_t zone_id, uint32_t serial, int64_t now) {
+  db.prepare("UPDATE zones SET serial = ?, updated_at = ? WHERE id = ?")
+      .bind(1, int64_t{serial})
+      .bind(2, now)
+      .bind(3, zone_id)
+      .run();
+}
+
+}  // namespace fodns::store

@@ -1,0 +1,78 @@
+// Zone repository: zones and their records in SQLite (schema/001_initial.sql).
+// Owners are stored as lowercase absolute presentation text ("sip.example.net."), rdata as
+// uncompressed wire. These are primitives: the caller opens the Transaction and validates
+// (see zonefile/zone_validator.h), so that one CLI command is one transaction.
+// Threading: as Db, one connection per thread, control loop or CLI only. Errors throw StoreError.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dns/zone_content.h"
+#include "store/db.h"
+
+namespace fodns::store {
+
+struct ZoneInfo {
+  int64_t id = 0;
+  std::string name;  // "example.net."
+  uint32_t serial = 0;
+  int64_t record_count = 0;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct StoredRr {
+  int64_t id = 0;
+  dns::Rr rr;
+};
+
+/// Every zone, by name.
+std::vector<ZoneInfo> list_zones(Db& db);
+
+/// The zone named `name` (absolute presentation text, any case), if any.
+std::optional<ZoneInfo> find_zone(Db& db, std::string_view name);
+
+/// The longest zone at or above `name` (lowercase wire), if any.
+std::optional<ZoneInfo> find_enclosing_zone(Db& db, const dns::Bytes& name);
+
+/// One zone's content, its SOA carrying the served serial.
+dns::ZoneContent load_zone(Db& db, const ZoneInfo& zone);
+
+/// Every zone, SOA rdata's serial patched to zones.serial, owners lowercase wire.
+/// One sequential scan of `records`; owner text is converted without ldns.
+std::vector<dns::ZoneContent> load_all_zones(Db& db);
+
+/// Inserts `content` as a new zone, or replaces the records of the existing zone of that
+/// name. A replaced zone's serial never moves backward (RFC 1982, dns::serial_forward).
+/// The stored SOA rdata carries the resulting serial. @return the served serial.
+uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now);
+
+/// Deletes a zone and (ON DELETE CASCADE) its records. @return false if there was none.
+bool delete_zone(Db& db, std::string_view name);
+
+/// Every record of zone `zone_id`, in insertion order.
+std::vector<StoredRr> zone_records(Db& db, int64_t zone_id);
+
+/// The records of `owner` (lowercase wire) in zone `zone_id`.
+std::vector<StoredRr> records_at(Db& db, int64_t zone_id, const dns::Bytes& owner);
+
+void insert_record(Db& db, int64_t zone_id, const dns::Rr& rr);
+void delete_record(Db& db, int64_t record_id);
+
+/// Sets the served serial and updated_at.
+void set_zone_serial(Db& db, int64_t zone_id, uint32_t serial, int64_t now);
+
+/// The owner column's text for a lowercase wire name.
+std::string owner_to_text(const dns::Bytes& wire);
+
+/// Converts owner text as ldns prints it (escapes \DDD and \X) to lowercase wire.
+/// @return false if the text is not an absolute, well-formed name.
+bool owner_from_text(std::string_view text, dns::Bytes& out);
+
+int64_t unix_now();
+
+}  // namespace fodns::store
