@@ -34,6 +34,8 @@ enum class Outcome : uint8_t {
   Garbage,      // bytes that are not a matching SIP response (counted, then ignored)
   Error,        // local failure (socket creation ...)
 };
+/// "ok", "timeout", "refused", "unreachable", "bad_status", "garbage", "error":
+/// also the values of backend_state.last_result.
 std::string_view outcome_name(Outcome o);
 
 struct ProbeResult {
@@ -45,18 +47,27 @@ struct ProbeResult {
 };
 
 /// SIP final status codes that count as alive, e.g. "200-407,409-499".
+/// Default-constructed: the product default "200-407,409-499" (so 408, 5xx, 6xx
+/// and silence mean down); an empty set would make every SIP probe fail.
 class AliveCodes {
  public:
+  static constexpr std::string_view kDefault = "200-407,409-499";
+  AliveCodes();
+  /// Comma-separated codes and inclusive ranges, each within 100-699.
   static Result<AliveCodes> parse(std::string_view text);
   bool contains(int code) const { return code >= 100 && code < 700 && codes_.test(static_cast<size_t>(code)); }
   const std::string& text() const { return text_; }
 
  private:
+  struct Empty {};
+  explicit AliveCodes(Empty) {}
   std::bitset<700> codes_;
   std::string text_;
 };
 
 enum class Kind : uint8_t { SipOptions, Icmp, Tcp };
+/// "sip-options", "icmp", "tcp" (as in `--probe`).
+std::string_view kind_name(Kind k);
 enum class SipTransport : uint8_t { Udp, Tcp };
 
 struct Target {
