@@ -7,6 +7,7 @@
 #include <memory>
 #include <numeric>
 #include <sstream>
+#include <unordered_set>
 
 #include "dns/ldns_ptr.h"
 
@@ -116,24 +117,30 @@ bool same_rr_data(const dns::Rr& a, const dns::Rr& b) {
   return a.type == b.type && a.owner == b.owner && a.rdata == b.rdata;
 }
 
+struct RrKeyHash {
+  const std::vector<dns::Rr>* rrs;
+  size_t operator()(uint32_t i) const {
+    const auto& r = (*rrs)[i];
+    std::string_view o(reinterpret_cast<const char*>(r.owner.data()), r.owner.size());
+    std::string_view d(reinterpret_cast<const char*>(r.rdata.data()), r.rdata.size());
+    size_t h = std::hash<std::string_view>{}(o);
+    h ^= std::hash<std::string_view>{}(d) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h ^ (size_t{r.type} * 0x100000001b3ULL);
+  }
+};
+
 // Drops records equal in owner, type and rdata to an earlier one, keeping the first.
+// A hash set rather than a sort: on 1,000,000 records sorting spent seconds in memcmp.
 size_t drop_duplicates(ParsedZone& pz) {
   auto& rrs = pz.content.rrs;
-  std::vector<uint32_t> idx(rrs.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](uint32_t x, uint32_t y) {
-    const auto& a = rrs[x];
-    const auto& b = rrs[y];
-    if (a.owner != b.owner) return a.owner < b.owner;
-    if (a.type != b.type) return a.type < b.type;
-    if (a.rdata != b.rdata) return a.rdata < b.rdata;
-    return x < y;
-  });
+  auto eq = [&](uint32_t a, uint32_t b) { return same_rr_data(rrs[a], rrs[b]); };
+  std::unordered_set<uint32_t, RrKeyHash, decltype(eq)> seen(rrs.size() * 2 + 1,
+                                                             RrKeyHash{&rrs}, eq);
   std::vector<bool> drop(rrs.size(), false);
   size_t dropped = 0;
-  for (size_t i = 1; i < idx.size(); ++i) {
-    if (same_rr_data(rrs[idx[i - 1]], rrs[idx[i]])) {
-      drop[idx[i]] = true;
+  for (uint32_t i = 0; i < rrs.size(); ++i) {
+    if (!seen.insert(i).second) {
+      drop[i] = true;
       ++dropped;
     }
   }

@@ -1,7 +1,8 @@
 #include "zonefile/zone_validator.h"
 
 #include <algorithm>
-#include <numeric>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <ldns/ldns.h>
@@ -36,9 +37,17 @@ bool same_record(const dns::Rr& a, const dns::Rr& b) {
 std::optional<ZoneError> validate_zone(const dns::ZoneContent& zone) {
   const auto& rrs = zone.rrs;
   std::string apex = dns::name_to_text(zone.origin);
-  // Per-record rules first, in file order, so that the first error in the file is reported.
+  // CNAME rules need all records of an owner together: a hash map from owner to the first
+  // CNAME and first other record seen is cheaper than sorting 1,000,000 names.
+  struct OwnerState {
+    size_t cname = ZoneError::kWholeZone;
+    size_t other = ZoneError::kWholeZone;
+  };
+  std::unordered_map<std::string_view, OwnerState> owners;
+  owners.reserve(rrs.size());
   size_t soa_index = ZoneError::kWholeZone;
   bool apex_ns = false;
+  // One pass in file order, so that the error reported is the first one in the file.
   for (size_t i = 0; i < rrs.size(); ++i) {
     const auto& rr = rrs[i];
     if (!dns::name_is_at_or_below(rr.owner, zone.origin)) {
@@ -57,6 +66,20 @@ std::optional<ZoneError> validate_zone(const dns::ZoneContent& zone) {
       soa_index = i;
     }
     if (rr.type == LDNS_RR_TYPE_NS && rr.owner == zone.origin) apex_ns = true;
+
+    std::string_view key(reinterpret_cast<const char*>(rr.owner.data()), rr.owner.size());
+    auto& st = owners[key];
+    if (rr.type == LDNS_RR_TYPE_CNAME) {
+      if (st.cname != ZoneError::kWholeZone) {
+        return ZoneError{i, fmt::format("second CNAME at {}", owner_text(rr))};
+      }
+      st.cname = i;
+    } else if (!may_accompany_cname(rr.type) && st.other == ZoneError::kWholeZone) {
+      st.other = i;
+    }
+    if (st.cname != ZoneError::kWholeZone && st.other != ZoneError::kWholeZone) {
+      return ZoneError{i, fmt::format("CNAME and other data at {}", owner_text(rr))};
+    }
   }
   if (soa_index == ZoneError::kWholeZone) {
     return ZoneError{ZoneError::kWholeZone, fmt::format("no SOA record at the apex {}", apex)};
@@ -64,40 +87,7 @@ std::optional<ZoneError> validate_zone(const dns::ZoneContent& zone) {
   if (!apex_ns) {
     return ZoneError{soa_index, fmt::format("no NS records at the apex {}", apex)};
   }
-  // CNAME rules need all records of an owner together: group them by sorting indices.
-  std::vector<uint32_t> idx(rrs.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) {
-    if (rrs[a].owner != rrs[b].owner) return rrs[a].owner < rrs[b].owner;
-    return a < b;
-  });
-  std::optional<ZoneError> first;  // the conflict that comes earliest in the file
-  for (size_t start = 0; start < idx.size();) {
-    size_t end = start + 1;
-    while (end < idx.size() && rrs[idx[end]].owner == rrs[idx[start]].owner) ++end;
-    size_t cname = ZoneError::kWholeZone;
-    size_t other = ZoneError::kWholeZone;
-    std::optional<ZoneError> found;
-    for (size_t k = start; k < end && !found; ++k) {
-      uint32_t i = idx[k];
-      if (rrs[i].type == LDNS_RR_TYPE_CNAME) {
-        if (cname != ZoneError::kWholeZone) {
-          found = ZoneError{i, fmt::format("second CNAME at {}", owner_text(rrs[i]))};
-        } else {
-          cname = i;
-        }
-      } else if (!may_accompany_cname(rrs[i].type) && other == ZoneError::kWholeZone) {
-        other = i;
-      }
-      if (!found && cname != ZoneError::kWholeZone && other != ZoneError::kWholeZone) {
-        size_t later = std::max(cname, other);
-        found = ZoneError{later, fmt::format("CNAME and other data at {}", owner_text(rrs[i]))};
-      }
-    }
-    if (found && (!first || found->rr_index < first->rr_index)) first = found;
-    start = end;
-  }
-  return first;
+  return std::nullopt;
 }
 
 std::optional<std::string> check_add(const dns::Bytes& origin, const std::vector<dns::Rr>& at_owner,

@@ -139,3 +139,11 @@ TEST_CASE("store: owner_from_text reads the escapes ldns prints") {
   CHECK_FALSE(store::owner_from_text("a..b.", out));
   CHECK_FALSE(store::owner_from_text("bad\\999.", out));
 }
+
+TEST_CASE("store: owner_to_text prints what ldns prints, for every octet") {
+  for (int c = 0; c < 256; ++c) {
+    dns::Bytes w{3, 'a', static_cast<uint8_t>(c), 'b', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
+    CHECK(store::owner_to_text(w) == dns::name_to_text(w));
+  }
+  CHECK(store::owner_to_text(dns::Bytes{0}) == dns::name_to_text(dns::Bytes{0}));
+}
