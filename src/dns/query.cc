@@ -57,16 +57,35 @@ ParseResult fail(Query& q, ParseResult r, Malformed why) {
 
 }  // namespace
 
+namespace {
+// Everything after the header's first checks: counts, question, other sections.
+ParseResult parse_sections(const uint8_t* msg, size_t len, Query& q);
+}  // namespace
+
 ParseResult parse_query(const uint8_t* msg, size_t len, Query& q) {
   q.msg = msg;
   q.len = len;
   q.has_edns = false;
+  q.question_ok = false;
   q.why = Malformed::None;
   if (len < kHeaderSize) return fail(q, ParseResult::Drop, Malformed::ShortHeader);
   q.id = get16(msg);
   if (msg[2] & flag::kQr) return fail(q, ParseResult::Drop, Malformed::IsResponse);
   q.opcode = (msg[2] >> 3) & 0x0F;
-  if (q.opcode != 0) return ParseResult::NotImp;
+  ParseResult r = parse_sections(msg, len, q);
+  if (q.opcode != 0) {
+    // The NOTIMP reply echoes the question and the OPT when they parse (RFC 6891 §7).
+    q.question_ok = r == ParseResult::Ok;
+    q.has_edns = q.has_edns && q.question_ok;
+    q.why = Malformed::None;
+    return ParseResult::NotImp;
+  }
+  if (r == ParseResult::Ok) q.question_ok = true;
+  return r;
+}
+
+namespace {
+ParseResult parse_sections(const uint8_t* msg, size_t len, Query& q) {
   uint16_t qd = get16(msg + 4), an = get16(msg + 6), ns = get16(msg + 8), ar = get16(msg + 10);
   if (qd != 1) return fail(q, ParseResult::FormErr, Malformed::QdCount);
 
@@ -130,5 +149,7 @@ ParseResult parse_query(const uint8_t* msg, size_t len, Query& q) {
   if (pos != len) return fail(q, ParseResult::FormErr, Malformed::Trailing);
   return ParseResult::Ok;
 }
+
+}  // namespace
 
 }  // namespace fodns::dns

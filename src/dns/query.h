@@ -41,6 +41,7 @@ struct Query {
   bool edns_do = false;
   uint16_t edns_payload = 0;    // as sent by the client
   Malformed why = Malformed::None;
+  bool question_ok = false;     // for NotImp: the question and OPT could be parsed
 };
 
 /// Parses a query message. On FormErr/NotImp, `q.id` and `q.opcode` are valid

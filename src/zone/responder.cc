@@ -35,7 +35,7 @@ size_t write_opt(const dns::Query& q, uint8_t* p, uint8_t ext_rcode) {
 // Header + the question exactly as the client sent it (its case included).
 size_t header_and_question(const dns::Query& q, uint8_t rcode, bool aa, uint8_t* out) {
   put16(out, q.id);
-  out[2] = static_cast<uint8_t>(dns::flag::kQr | (aa ? dns::flag::kAa : 0) |
+  out[2] = static_cast<uint8_t>(dns::flag::kQr | (q.opcode << 3) | (aa ? dns::flag::kAa : 0) |
                                 (q.msg[2] & dns::flag::kRd));
   out[3] = static_cast<uint8_t>((q.msg[3] & dns::flag::kCd) | (rcode & 0x0F));
   put16(out + 4, 1);
@@ -65,7 +65,9 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
   switch (parsed) {
     case dns::ParseResult::Drop: return 0;
     case dns::ParseResult::FormErr: return error_header(q, dns::rcode::kFormErr, out, info);
-    case dns::ParseResult::NotImp: return error_header(q, dns::rcode::kNotImp, out, info);
+    case dns::ParseResult::NotImp:
+      if (!q.question_ok) return error_header(q, dns::rcode::kNotImp, out, info);
+      return simple_answer(q, dns::rcode::kNotImp, 0, out, info);
     case dns::ParseResult::Ok: break;
   }
   if (q.has_edns && q.edns_version > 0) return simple_answer(q, 0, 1, out, info);  // BADVERS

@@ -127,7 +127,13 @@ TEST_CASE("malformed queries: FORMERR when the header is readable, drop otherwis
   SUBCASE("unknown opcode") {
     auto m = basic_query();
     m[2] = 2 << 3;
+    add_opt(m, 1232, 0, false);
     CHECK(parse_query(m.data(), m.size(), q) == ParseResult::NotImp);
     CHECK(q.id == 0x1234);
+    CHECK(q.question_ok);
+    CHECK(q.has_edns);  // the NOTIMP reply carries the OPT
+    m[5] = 0;           // an unparseable body still gets NOTIMP, header only
+    CHECK(parse_query(m.data(), m.size(), q) == ParseResult::NotImp);
+    CHECK(!q.question_ok);
   }
 }
