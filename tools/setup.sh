@@ -3,7 +3,7 @@
 #
 # Usage: tools/setup.sh [--no-build]
 #
-# Run as root on Debian 12 (bookworm). Idempotent: when every package below is
+# Run as root on Debian 12 (bookworm). Idempotent: when every package it lists is
 # already installed it does not touch apt at all, so a re-run costs only the
 # (incremental) build. Works from any directory: it always acts on the checkout
 # it lives in.

@@ -144,7 +144,8 @@ def main():
     with open(a.zone, "w") as f:
         z = RecordWriter(f)
         if a.records:
-            hosts, tenants = write_big_zone(origin, a.records, z), 0
+            hosts = write_big_zone(origin, a.records, z)
+            tenants = hosts // 10
         else:
             hosts, tenants = a.hosts, write_sip_zone(origin, a.hosts, z)
         n = z.records

@@ -106,7 +106,7 @@ for s in "${started[@]}"; do
   done
 done
 
-declare -A completed=() lost=() ticks=() runtime=()
+declare -A completed=() lost=() ticks=() runtime=() resp_size=()
 for s in "${started[@]}"; do completed[$s]=0; lost[$s]=0; ticks[$s]=0; runtime[$s]=0; done
 hz=$(getconf CLK_TCK)
 n=${#started[@]}
@@ -130,6 +130,7 @@ for ((r = 0; r < rounds; r++)); do
       bench_log "$s round $r: dnsperf gave no result:"; tail -n 5 "$out" >&2
       continue
     fi
+    resp_size[$s]=$(awk '/Average packet size:/ { print $7 }' "$out")
     completed[$s]=$((completed[$s] + c))
     lost[$s]=$((lost[$s] + ${l:-0}))
     ticks[$s]=$((ticks[$s] + after - before))
@@ -147,8 +148,8 @@ echo "Zone: $zone, $(grep -vc '^\$' "$zonefile") records ($hosts hosts). Queries
 echo "10% AAAA, 10% NXDOMAIN, 10% governed name. $rounds interleaved rounds of ${duration}s per server;"
 echo "\`taskset -c $client_cpu dnsperf -T 2 -c 10 -q 200 -l $duration\`; servers pinned to CPU $server_cpu. CPU: $cpu_model."
 echo
-echo "| server | version | QPS | lost | server CPU s | QPS per core | fodns QPS/core ÷ this |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| server | version | QPS | lost | avg response B | server CPU s | QPS per core | fodns QPS/core ÷ this |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 declare -A per_core=()
 for s in "${started[@]}"; do
   per_core[$s]=$(awk -v c="${completed[$s]}" -v t="${ticks[$s]}" -v hz="$hz" \
@@ -156,7 +157,7 @@ for s in "${started[@]}"; do
 done
 for s in "${wanted[@]}"; do
   if [[ -z "${per_core[$s]:-}" ]]; then
-    echo "| $s | | did not start | | | | |"
+    echo "| $s | | did not start | | | | | |"
     continue
   fi
   qps=$(awk -v c="${completed[$s]}" -v t="${runtime[$s]}" 'BEGIN { if (t > 0) printf "%.0f", c / t; else print 0 }')
@@ -166,6 +167,6 @@ for s in "${wanted[@]}"; do
     ratio=$(awk -v a="${per_core[fodns]}" -v b="${per_core[$s]}" 'BEGIN { printf "%.2f", a / b }')
   fi
   note=""; [[ -n "${failed[$s]:-}" ]] && note=" (died)"
-  echo "| $s$note | $(bench_version "$s" | tr '|' '/') | $qps | ${lost[$s]} | $cpu | ${per_core[$s]} | $ratio |"
+  echo "| $s$note | $(bench_version "$s" | tr '|' '/') | $qps | ${lost[$s]} | ${resp_size[$s]:-} | $cpu | ${per_core[$s]} | $ratio |"
 done
 echo
