@@ -1,5 +1,8 @@
 #include "store/zone_repo.h"
 
+#include <map>
+#include <tuple>
+
 #include <ctime>
 #include <unordered_map>
 
@@ -196,7 +199,8 @@ std::vector<dns::ZoneContent> load_all_zones(Db& db) {
   }
   // One sequential scan; rows come in insertion order, where records of one owner are
   // adjacent, so caching the last owner saves most conversions.
-  auto st = db.prepare("SELECT zone_id, owner, type, ttl, rdata FROM records");
+  auto st = db.prepare(
+      "SELECT zone_id, owner, type, ttl, rdata, COALESCE(backend_id, 0), priority FROM records");
   std::string last_text;
   dns::Bytes last_wire;
   int64_t last_zone = -1;
@@ -219,7 +223,20 @@ std::vector<dns::ZoneContent> load_all_zones(Db& db) {
     rr.type = static_cast<uint16_t>(st.int64(2));
     rr.ttl = static_cast<uint32_t>(st.int64(3));
     rr.rdata = st.blob(4);
+    rr.backend_id = st.int64(5);
+    rr.priority = static_cast<int32_t>(st.int64(6));
     zone->rrs.push_back(std::move(rr));
+  }
+  auto pol = db.prepare("SELECT zone_id, owner, type, all_down, COALESCE(ttl, 0) FROM rrset_policy");
+  while (pol.step()) {
+    auto it = by_id.find(pol.int64(0));
+    if (it == by_id.end()) continue;
+    dns::RrsetPolicy p;
+    p.owner = owner_wire(pol.text(1));
+    p.type = static_cast<uint16_t>(pol.int64(2));
+    p.all_down_closed = pol.text(3) == "closed";
+    p.ttl = static_cast<uint32_t>(pol.int64(4));
+    zones[it->second].policies.push_back(std::move(p));
   }
   for (auto& z : zones) patch_soa(z);
   return zones;
@@ -229,9 +246,19 @@ uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now) {
   std::string name = owner_to_text(content.origin);
   uint32_t serial = content.serial;
   int64_t zone_id;
+  std::map<std::tuple<std::string, int64_t, std::vector<uint8_t>>, std::pair<int64_t, int64_t>> governed;
   if (auto existing = find_zone(db, name)) {
     zone_id = existing->id;
     serial = dns::serial_forward(existing->serial, content.serial);
+    // A re-imported record keeps its governance (backend, priority): replacing a zone
+    // from its file must not silently turn failover off.
+    auto gov = db.prepare(
+        "SELECT owner, type, rdata, backend_id, priority FROM records "
+        "WHERE zone_id = ? AND backend_id IS NOT NULL");
+    gov.bind(1, zone_id);
+    while (gov.step()) {
+      governed[{gov.text(0), gov.int64(1), gov.blob(2)}] = {gov.int64(3), gov.int64(4)};
+    }
     db.prepare("DELETE FROM records WHERE zone_id = ?").bind(1, zone_id).run();
     set_zone_serial(db, zone_id, serial, now);
   } else {
@@ -246,7 +273,9 @@ uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now) {
     db.exec("PRAGMA cache_size = -262144");
   }
   // One prepared statement for every row; owner text converted once per run of equal owners.
-  auto ins = db.prepare("INSERT INTO records (zone_id, owner, type, ttl, rdata) VALUES (?, ?, ?, ?, ?)");
+  auto ins = db.prepare(
+      "INSERT INTO records (zone_id, owner, type, ttl, rdata, backend_id, priority) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
   const dns::Bytes* last_owner = nullptr;
   std::string owner_text;
   for (const auto& rr : content.rrs) {
@@ -266,6 +295,14 @@ uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now) {
         .bind(3, int64_t{rr.type})
         .bind(4, int64_t{rr.ttl})
         .bind(5, rdata);
+    int64_t backend = rr.backend_id, priority = rr.priority;
+    if (!governed.empty()) {
+      auto g = governed.find({owner_text, int64_t{rr.type}, rr.rdata});
+      if (g != governed.end()) std::tie(backend, priority) = g->second;
+    }
+    if (backend) ins.bind(6, backend);
+    else ins.bind_null(6);
+    ins.bind(7, priority);
     ins.run();
     ins.reset();
   }
@@ -299,13 +336,18 @@ std::vector<StoredRr> records_at(Db& db, int64_t zone_id, const dns::Bytes& owne
 
 void insert_record(Db& db, int64_t zone_id, const dns::Rr& rr) {
   std::string text = owner_to_text(rr.owner);
-  db.prepare("INSERT INTO records (zone_id, owner, type, ttl, rdata) VALUES (?, ?, ?, ?, ?)")
-      .bind(1, zone_id)
+  auto st = db.prepare(
+      "INSERT INTO records (zone_id, owner, type, ttl, rdata, backend_id, priority) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  st.bind(1, zone_id)
       .bind(2, std::string_view(text))
       .bind(3, int64_t{rr.type})
       .bind(4, int64_t{rr.ttl})
       .bind(5, std::span<const uint8_t>(rr.rdata))
-      .run();
+      .bind(7, int64_t{rr.priority});
+  if (rr.backend_id) st.bind(6, rr.backend_id);
+  else st.bind_null(6);
+  st.run();
 }
 
 void delete_record(Db& db, int64_t record_id) {
