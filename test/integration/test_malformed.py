@@ -233,7 +233,7 @@ class Malformed(unittest.TestCase):
 
 def write_corpus(directory):
     for name, wire in corpus():
-        with open(os.path.join(directory, 'malformed_' + name), 'wb') as f:
+        with open(os.path.join(directory, 'e2e_malformed_' + name), 'wb') as f:
             f.write(wire)
 
 
