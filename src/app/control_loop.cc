@@ -1,25 +1,55 @@
 #include "app/control_loop.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 
 #include "common/log.h"
+#include "probes/probe.h"
+#include "dns/wire.h"
+#include "store/backend_repo.h"
 #include "store/zone_repo.h"
+#include "zone/health_filter.h"
 #include "zone/snapshot_builder.h"
 
 namespace fodns::app {
+namespace {
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+void patch_soa_serial(dns::ZoneContent& z) {
+  for (auto& rr : z.rrs)
+    if (rr.type == dns::type::kSoa && rr.owner == z.origin) dns::soa_set_serial(rr.rdata, z.serial);
+}
+}  // namespace
 
-ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher)
+ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
+                         health::ProbeRunner::Factory probe_factory)
     : config_(std::move(config)), publisher_(publisher) {
   uv_loop_init(&loop_);
-  uv_timer_init(&loop_, &poll_);
-  poll_.data = this;
+  for (uv_timer_t* t : {&poll_, &save_, &republish_}) {
+    uv_timer_init(&loop_, t);
+    t->data = this;
+  }
+  monitor_ = std::make_unique<BackendMonitor>(&loop_, std::move(probe_factory), [this] {
+    // Coalesce the transitions of one loop iteration into one rebuild.
+    uv_timer_start(&republish_, on_republish, 0, 0);
+  });
 }
 
 ControlLoop::~ControlLoop() {
-  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&poll_)))
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), nullptr);
-  uv_run(&loop_, UV_RUN_NOWAIT);
+  monitor_.reset();  // closes probe handles
+  for (uv_timer_t* t : {&poll_, &save_, &republish_})
+    if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(t))) uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);  // lets every close callback run
   uv_loop_close(&loop_);
+}
+
+void ControlLoop::log_error_once(const std::string& what, const std::string& msg) {
+  if (msg == last_error_) return;
+  log::error("msg=\"{}; still serving the last snapshot\" error=\"{}\"", what, msg);
+  last_error_ = msg;
 }
 
 Status ControlLoop::load_initial() {
@@ -28,74 +58,160 @@ Status ControlLoop::load_initial() {
   } catch (const std::exception& e) {
     return make_error("{}", e.what());
   }
-  return rebuild("start");
+  if (auto st = reload(); !st) return st;
+  if (config_.probes) {
+    // ICMP needs an unprivileged ICMP socket or CAP_NET_RAW: say so at startup, not per probe.
+    for (int family : {AF_INET, AF_INET6}) {
+      for (const auto& [id, t] : monitor_->backends()) {
+        bool v6 = t.config.address.find(':') != std::string::npos;
+        if (t.config.probe != "icmp" || (family == AF_INET6) != v6) continue;
+        if (auto st = probes::check_icmp_available(family); !st)
+          return make_error("backend {}: {}", t.config.name, st.error().message);
+        break;
+      }
+    }
+    // Probe never-probed backends before the first answer, bounded by their
+    // timeout, so a backend that is already dead is never handed out.
+    size_t n = monitor_->probe_unknown_now();
+    if (n > 0) {
+      int64_t max_timeout = 0;
+      for (const auto& [id, t] : monitor_->backends()) max_timeout = std::max(max_timeout, t.config.timeout_ms);
+      auto t0 = Clock::now();
+      uv_timer_t deadline;
+      uv_timer_init(&loop_, &deadline);
+      uv_timer_start(&deadline, [](uv_timer_t*) {}, static_cast<uint64_t>(max_timeout) + 100, 0);
+      while (monitor_->startup_pending() && uv_is_active(reinterpret_cast<uv_handle_t*>(&deadline)))
+        uv_run(&loop_, UV_RUN_ONCE);
+      uv_close(reinterpret_cast<uv_handle_t*>(&deadline), nullptr);
+      uv_run(&loop_, UV_RUN_NOWAIT);
+      log::info("msg=\"first probe round done\" backends={} ms={:.0f}", n, ms_since(t0));
+    }
+  }
+  return republish("start", false);
 }
 
-void ControlLoop::start() { uv_timer_start(&poll_, on_poll, config_.poll_ms, config_.poll_ms); }
+void ControlLoop::start() {
+  uv_timer_start(&poll_, on_poll, config_.poll_ms, config_.poll_ms);
+  uv_timer_start(&save_, on_save, config_.save_ms, config_.save_ms);
+}
 
-void ControlLoop::stop() { uv_timer_stop(&poll_); }
+void ControlLoop::stop() {
+  uv_timer_stop(&poll_);
+  uv_timer_stop(&save_);
+  uv_timer_stop(&republish_);
+  monitor_.reset();
+  try {
+    store::Transaction tx(*db_);
+    tx.commit();
+  } catch (const std::exception&) {
+  }
+}
 
 void ControlLoop::on_poll(uv_timer_t* t) {
   auto* self = static_cast<ControlLoop*>(t->data);
   try {
-    int64_t v = self->db_->data_version();
-    if (v != self->data_version_) (void)self->rebuild("database changed");
+    if (self->db_->data_version() == self->data_version_) return;
+    if (self->reload()) (void)self->republish("database changed", false);
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (msg != self->last_error_) {
-      log::error("msg=\"cannot read database; still serving the last snapshot\" error=\"{}\"", msg);
-      self->last_error_ = msg;
-    }
+    self->log_error_once("cannot read database", e.what());
   }
 }
 
-Status ControlLoop::rebuild(const char* why) {
-  auto t0 = std::chrono::steady_clock::now();
+void ControlLoop::on_save(uv_timer_t* t) {
+  auto* self = static_cast<ControlLoop*>(t->data);
+  if (!self->monitor_) return;
+  try {
+    store::Transaction tx(*self->db_);
+    self->monitor_->save_dirty(*self->db_);
+    tx.commit();
+  } catch (const std::exception& e) {
+    self->log_error_once("cannot save backend state", e.what());
+  }
+}
+
+void ControlLoop::on_republish(uv_timer_t* t) {
+  auto* self = static_cast<ControlLoop*>(t->data);
+  (void)self->republish("backend health changed", true);
+}
+
+Status ControlLoop::reload() {
   try {
     // Read the version before the data: a commit racing with the load is seen next poll.
     int64_t version = db_->data_version();
     std::vector<dns::ZoneContent> zones;
-    {
-      // One read transaction, so all zones come from the same commit.
-      db_->exec("BEGIN");
-      try {
-        zones = store::load_all_zones(*db_);
-      } catch (...) {
-        db_->exec("ROLLBACK");
-        throw;
-      }
-      db_->exec("COMMIT");
+    std::vector<store::Backend> backends;
+    std::map<int64_t, store::BackendState> states;
+    db_->exec("BEGIN");  // one read transaction: everything from the same commit
+    try {
+      zones = store::load_all_zones(*db_);
+      backends = store::list_backends(*db_);
+      states = store::load_backend_states(*db_);
+    } catch (...) {
+      db_->exec("ROLLBACK");
+      throw;
     }
-    auto t1 = std::chrono::steady_clock::now();
-    auto built = zone::SnapshotBuilder::build(zones, ++generation_);
-    if (!built) {
-      if (built.error().message != last_error_) {
-        log::error("msg=\"cannot build snapshot; still serving the last one\" error=\"{}\"",
-                   built.error().message);
-        last_error_ = built.error().message;
-      }
-      data_version_ = version;
-      return built.error();
-    }
-    current_ = *built;
-    publisher_.publish(current_);
+    db_->exec("COMMIT");
     data_version_ = version;
-    last_error_.clear();
-    auto t2 = std::chrono::steady_clock::now();
-    using ms = std::chrono::duration<double, std::milli>;
-    log::info("msg=\"snapshot published\" reason=\"{}\" generation={} zones={} records={} "
-              "load_ms={:.1f} build_ms={:.1f} bytes={}",
-              why, current_->generation(), current_->zone_count(), current_->record_count(),
-              ms(t1 - t0).count(), ms(t2 - t1).count(), current_->memory_bytes());
+    zones_ = std::move(zones);
+    served_.assign(zones_.size(), {});  // a reload is a new baseline: the CLI bumped serials itself
+    if (monitor_) monitor_->sync(backends, states);
     return ok_status();
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (msg != last_error_) {
-      log::error("msg=\"cannot read database; still serving the last snapshot\" error=\"{}\"", msg);
-      last_error_ = msg;
-    }
-    return make_error("{}", msg);
+    log_error_once("cannot read database", e.what());
+    return make_error("{}", e.what());
   }
+}
+
+Status ControlLoop::republish(const char* why, bool count_changes) {
+  auto t0 = Clock::now();
+  auto serving = [this](int64_t id) { return !monitor_ || monitor_->serving(id); };
+  std::vector<dns::ZoneContent> filtered;
+  filtered.reserve(zones_.size());
+  std::vector<size_t> changed;
+  for (size_t i = 0; i < zones_.size(); ++i) {
+    filtered.push_back(zone::has_governed_records(zones_[i]) ? zone::apply_health(zones_[i], serving)
+                                                              : zones_[i]);
+    if (count_changes && !served_[i].empty() && filtered.back().rrs != served_[i]) changed.push_back(i);
+  }
+  // Serial bumps, events and states go to SQLite in one transaction, before the answers change.
+  std::vector<Transition> transitions = monitor_ ? monitor_->take_transitions() : std::vector<Transition>{};
+  if (!changed.empty() || !transitions.empty()) {
+    try {
+      store::Transaction tx(*db_);
+      int64_t now_s = store::unix_now_ms() / 1000;
+      for (size_t i : changed) {
+        zones_[i].serial = store::bump_zone_serial(*db_, zones_[i].zone_id, now_s);
+        patch_soa_serial(zones_[i]);
+        filtered[i].serial = zones_[i].serial;
+        patch_soa_serial(filtered[i]);
+      }
+      for (const auto& t : transitions)
+        store::insert_event(*db_, t.at_ms, t.backend_id, t.backend, health::state_name(t.from),
+                            health::state_name(t.to), t.reason);
+      if (monitor_) monitor_->save_dirty(*db_);
+      tx.commit();
+    } catch (const std::exception& e) {
+      // Serve the new health anyway: answers must not wait for a locked database.
+      log_error_once("cannot record the state change", e.what());
+    }
+  }
+  auto built = zone::SnapshotBuilder::build(filtered, ++generation_);
+  if (!built) {
+    log_error_once("cannot build snapshot", built.error().message);
+    return built.error();
+  }
+  for (size_t i = 0; i < zones_.size(); ++i) {
+    served_[i] = std::move(filtered[i].rrs);
+    // Compare without the serial next time: it is patched only when we bump it.
+  }
+  current_ = *built;
+  publisher_.publish(current_);
+  last_error_.clear();
+  log::info("msg=\"snapshot published\" reason=\"{}\" generation={} zones={} records={} "
+            "changed_zones={} ms={:.1f} bytes={}",
+            why, current_->generation(), current_->zone_count(), current_->record_count(),
+            changed.size(), ms_since(t0), current_->memory_bytes());
+  return ok_status();
 }
 
 }  // namespace fodns::app

@@ -12,6 +12,7 @@
 
 #include "app/control_loop.h"
 #include "common/log.h"
+#include "probes/probe.h"
 #include "server/listen_address.h"
 #include "server/publisher.h"
 #include "server/socket_opts.h"
@@ -28,6 +29,7 @@ struct ServeOptions {
   int threads = 1;
   uint64_t tcp_idle_ms = 10000;
   size_t max_tcp = 1024;
+  bool probes = true;
 };
 
 int default_threads() {
@@ -77,6 +79,7 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
        cxxopts::value<uint64_t>()->default_value("10000"))
       ("max-tcp-connections", "Open TCP connections per worker thread",
        cxxopts::value<size_t>()->default_value("1024"))
+      ("no-probes", "Do not probe backends; serve the health stored in the database")
       ("log-level", "debug, info, warn or error", cxxopts::value<std::string>()->default_value("info"))
       ("h,help", "Show this help");
   ServeOptions opts;
@@ -111,6 +114,7 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
       return kExitUsage;
     }
     opts.max_tcp = r["max-tcp-connections"].as<size_t>();
+    opts.probes = r.count("no-probes") == 0;
     log::Level level;
     if (!log::parse_level(r["log-level"].as<std::string>(), &level)) {
       fmt::print(stderr, "serve: --log-level: '{}' is not one of debug, info, warn, error\n",
@@ -124,7 +128,12 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
   }
 
   server::Publisher publisher;
-  ControlLoop control({global.db_path, 200}, publisher);
+  ControlLoopConfig cc;
+  cc.db_path = global.db_path;
+  cc.probes = opts.probes;
+  health::ProbeRunner::Factory factory = probes::make_probe;
+  if (!opts.probes) factory = [](uv_loop_t*, const probes::Target&) -> std::unique_ptr<probes::Probe> { return nullptr; };
+  ControlLoop control(cc, publisher, factory);
   if (auto st = control.load_initial(); !st) {
     log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
     return kExitRuntime;

@@ -51,6 +51,7 @@ void ProbeRunner::sync(const std::vector<ProbeSpec>& specs) {
     s->runner = this;
     s->spec = spec;
     s->probe = factory_(loop_, spec.target);
+    if (!s->probe) continue;  // probing disabled for this target
     s->timer = new uv_timer_t;
     uv_timer_init(loop_, s->timer);
     s->timer->data = s.get();

@@ -1,0 +1,151 @@
+#include "app/backend_monitor.h"
+
+#include <arpa/inet.h>
+
+#include "common/log.h"
+
+namespace fodns::app {
+
+Result<probes::Target> target_for(const store::Backend& b) {
+  probes::Target t;
+  t.name = b.name;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&t.addr);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&t.addr);
+  if (inet_pton(AF_INET, b.address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(b.port));
+    t.addr_len = sizeof(sockaddr_in);
+  } else if (inet_pton(AF_INET6, b.address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(b.port));
+    t.addr_len = sizeof(sockaddr_in6);
+  } else {
+    return make_error("backend {}: address '{}' is not an IP address", b.name, b.address);
+  }
+  if (b.probe == "sip-options") t.kind = probes::Kind::SipOptions;
+  else if (b.probe == "icmp") t.kind = probes::Kind::Icmp;
+  else if (b.probe == "tcp") t.kind = probes::Kind::Tcp;
+  else return make_error("backend {}: unknown probe '{}'", b.name, b.probe);
+  t.transport = b.transport == "tcp" ? probes::SipTransport::Tcp : probes::SipTransport::Udp;
+  t.timeout = std::chrono::milliseconds(b.timeout_ms);
+  auto codes = probes::AliveCodes::parse(b.alive_codes);
+  if (!codes) return make_error("backend {}: alive codes: {}", b.name, codes.error().message);
+  t.alive = *codes;
+  t.sip_uri = b.sip_uri;
+  return t;
+}
+
+BackendMonitor::BackendMonitor(uv_loop_t* loop, health::ProbeRunner::Factory factory,
+                               OnTransition on_transition)
+    : loop_(loop), on_transition_(std::move(on_transition)) {
+  runner_ = std::make_unique<health::ProbeRunner>(
+      loop_, std::move(factory), [this](int64_t id, const probes::ProbeResult& r) { on_result(id, r); });
+}
+
+void BackendMonitor::sync(const std::vector<store::Backend>& backends,
+                          const std::map<int64_t, store::BackendState>& states) {
+  std::map<int64_t, TrackedBackend> next;
+  std::vector<health::ProbeSpec> specs;
+  for (const auto& b : backends) {
+    auto target = target_for(b);
+    if (!target) {
+      log::error("msg=\"backend not probed\" error=\"{}\"", target.error().message);
+      continue;
+    }
+    TrackedBackend t;
+    auto old = backends_.find(b.id);
+    if (old != backends_.end()) {
+      // Keep in-memory health across config edits. A drain needs nothing here:
+      // the CLI records its event, and the reload that brought it republishes.
+      t = old->second;
+      t.config = b;
+    } else {
+      t.config = b;
+      auto s = states.find(b.id);
+      if (s != states.end()) {
+        health::State st = health::State::Unknown;
+        health::parse_state(s->second.state, &st);
+        t.health = health::HealthState(st, s->second.successes, s->second.failures);
+        t.saved = s->second;
+      } else {
+        t.saved.backend_id = b.id;
+        t.saved.since_ms = store::unix_now_ms();
+        dirty_.insert(b.id);
+      }
+    }
+    next[b.id] = std::move(t);
+    specs.push_back({b.id, *target, std::chrono::milliseconds(b.interval_ms)});
+  }
+  backends_ = std::move(next);
+  runner_->sync(specs);
+}
+
+size_t BackendMonitor::probe_unknown_now() {
+  for (auto& [id, t] : backends_) {
+    if (t.health.state() == health::State::Unknown) {
+      startup_waiting_.insert(id);
+      runner_->run_now(id);
+    }
+  }
+  return startup_waiting_.size();
+}
+
+bool BackendMonitor::startup_pending() const { return !startup_waiting_.empty(); }
+
+bool BackendMonitor::serving(int64_t backend_id) const {
+  auto it = backends_.find(backend_id);
+  // A record governed by a backend we do not know (removed with --force) stays served.
+  if (it == backends_.end()) return true;
+  return health::serving(it->second.health.state(), it->second.config.drained);
+}
+
+void BackendMonitor::on_result(int64_t id, const probes::ProbeResult& r) {
+  auto it = backends_.find(id);
+  if (it == backends_.end()) return;
+  TrackedBackend& t = it->second;
+  startup_waiting_.erase(id);
+  health::Thresholds th{t.config.rise, t.config.fall};
+  health::State before = t.health.state();
+  auto changed = t.health.record(r.ok(), th);
+  int64_t now = store::unix_now_ms();
+  t.has_result = true;
+  t.saved.last_check_ms = now;
+  t.saved.last_rtt_us = r.ok() ? r.rtt.count() : -1;
+  t.saved.last_result = std::string(probes::outcome_name(r.outcome));
+  if (!r.ok()) t.saved.last_error = r.detail;
+  t.saved.successes = t.health.successes();
+  t.saved.failures = t.health.failures();
+  dirty_.insert(id);
+  if (!changed) return;
+  t.saved.state = std::string(health::state_name(*changed));
+  t.saved.since_ms = now;
+  std::string reason;
+  if (before == health::State::Unknown) {
+    reason = r.ok() ? fmt::format("first probe ok ({:.1f} ms)", r.rtt.count() / 1000.0)
+                    : fmt::format("first probe failed: {}", r.detail);
+  } else if (*changed == health::State::Down) {
+    reason = fmt::format("{} consecutive failures, last: {}", t.health.failures(), r.detail);
+  } else {
+    reason = fmt::format("{} consecutive successes", t.health.successes());
+  }
+  log::info("msg=\"backend state changed\" backend={} from={} to={} reason=\"{}\"", t.config.name,
+            health::state_name(before), health::state_name(*changed), reason);
+  transitions_.push_back({id, t.config.name, before, *changed, now, reason});
+  on_transition_();
+}
+
+std::vector<Transition> BackendMonitor::take_transitions() {
+  std::vector<Transition> out;
+  out.swap(transitions_);
+  return out;
+}
+
+void BackendMonitor::save_dirty(store::Db& db) {
+  for (int64_t id : dirty_) {
+    auto it = backends_.find(id);
+    if (it != backends_.end()) store::save_backend_state(db, it->second.saved);
+  }
+  dirty_.clear();
+}
+
+}  // namespace fodns::app
