@@ -113,11 +113,22 @@ void BackendMonitor::on_result(int64_t id, const probes::ProbeResult& r) {
   t.saved.last_rtt_us = r.ok() ? r.rtt.count() : -1;
   t.saved.last_result = std::string(probes::outcome_name(r.outcome));
   if (!r.ok()) t.saved.last_error = r.detail;
+  ++t.checks[t.saved.last_result];
+  if (r.ok()) {
+    double secs = static_cast<double>(r.rtt.count()) / 1e6;
+    size_t b = 0;
+    while (b < kRttBuckets.size() && secs > kRttBuckets[b]) ++b;
+    ++t.rtt.counts[b];
+    t.rtt.sum += secs;
+    ++t.rtt.count;
+  }
   t.saved.successes = t.health.successes();
   t.saved.failures = t.health.failures();
   dirty_.insert(id);
   if (!changed) return;
   t.saved.state = std::string(health::state_name(*changed));
+  if (*changed == health::State::Down) ++t.failovers_down;
+  if (*changed == health::State::Up && before == health::State::Down) ++t.failovers_up;
   t.saved.since_ms = now;
   std::string reason;
   if (before == health::State::Unknown) {

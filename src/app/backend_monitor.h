@@ -19,6 +19,7 @@
 
 #include "health/health_state.h"
 #include "health/probe_runner.h"
+#include "app/status_board.h"
 #include "store/backend_repo.h"
 
 namespace fodns::app {
@@ -37,6 +38,11 @@ struct TrackedBackend {
   health::HealthState health;
   store::BackendState saved;  // what `fodns status` shows; written back in batches
   bool has_result = false;    // at least one verdict since start
+  // Since the process started, for /metrics.
+  std::map<std::string, uint64_t> checks;  // by outcome name
+  Histogram rtt{std::vector<uint64_t>(kRttBuckets.size() + 1, 0), 0, 0};
+  uint64_t failovers_down = 0;
+  uint64_t failovers_up = 0;
 };
 
 class BackendMonitor {

@@ -25,8 +25,8 @@ void patch_soa_serial(dns::ZoneContent& z) {
 }  // namespace
 
 ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
-                         health::ProbeRunner::Factory probe_factory)
-    : config_(std::move(config)), publisher_(publisher) {
+                         health::ProbeRunner::Factory probe_factory, StatusBoard* board)
+    : config_(std::move(config)), publisher_(publisher), board_(board) {
   uv_loop_init(&loop_);
   for (uv_timer_t* t : {&poll_, &save_, &republish_}) {
     uv_timer_init(&loop_, t);
@@ -119,6 +119,7 @@ void ControlLoop::on_poll(uv_timer_t* t) {
 
 void ControlLoop::on_save(uv_timer_t* t) {
   auto* self = static_cast<ControlLoop*>(t->data);
+  self->publish_status();  // at least once a second, for the probe counters
   if (!self->monitor_) return;
   try {
     store::Transaction tx(*self->db_);
@@ -155,6 +156,8 @@ Status ControlLoop::reload() {
     zones_ = std::move(zones);
     served_.assign(zones_.size(), {});  // a reload is a new baseline: the CLI bumped serials itself
     if (monitor_) monitor_->sync(backends, states);
+    backends_config_ = std::move(backends);
+    backend_states_ = std::move(states);
     return ok_status();
   } catch (const std::exception& e) {
     log_error_once("cannot read database", e.what());
@@ -207,11 +210,95 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   current_ = *built;
   publisher_.publish(current_);
   last_error_.clear();
+  published_ms_ = store::unix_now_ms();
+  double secs = ms_since(t0) / 1000.0;
+  size_t b = 0;
+  while (b < kRebuildBuckets.size() && secs > kRebuildBuckets[b]) ++b;
+  ++rebuild_seconds_.counts[b];
+  rebuild_seconds_.sum += secs;
+  ++rebuild_seconds_.count;
+  ++rebuilds_;
+  publish_status();
   log::info("msg=\"snapshot published\" reason=\"{}\" generation={} zones={} records={} "
             "changed_zones={} ms={:.1f} bytes={}",
             why, current_->generation(), current_->zone_count(), current_->record_count(),
             changed.size(), ms_since(t0), current_->memory_bytes());
   return ok_status();
+}
+
+}  // namespace fodns::app
+
+namespace fodns::app {
+
+void ControlLoop::set_listeners_up(bool up) {
+  listeners_up_ = up;
+  publish_status();
+}
+
+void ControlLoop::publish_status() {
+  if (!board_) return;
+  auto d = std::make_shared<StatusData>();
+  auto add_backend = [&](const store::Backend& c, const store::BackendState* s, const TrackedBackend* t) {
+    BackendStatus b;
+    b.id = c.id;
+    b.name = c.name;
+    b.address = c.address;
+    b.port = c.port;
+    b.probe = c.probe;
+    b.transport = c.transport;
+    b.drained = c.drained;
+    b.drain_reason = c.drain_reason;
+    if (s) {
+      b.state = s->state;
+      b.since_ms = s->since_ms;
+      b.last_check_ms = s->last_check_ms;
+      b.last_rtt_us = s->last_rtt_us;
+      b.last_result = s->last_result;
+      b.last_error = s->last_error;
+      b.successes = s->successes;
+      b.failures = s->failures;
+    } else {
+      b.state = "unknown";
+    }
+    if (t) {
+      b.checks = t->checks;
+      b.rtt = t->rtt;
+      b.failovers_down = t->failovers_down;
+      b.failovers_up = t->failovers_up;
+    } else {
+      b.rtt.counts.assign(kRttBuckets.size() + 1, 0);
+    }
+    d->backends.push_back(std::move(b));
+  };
+  if (monitor_ && config_.probes) {
+    for (const auto& [id, t] : monitor_->backends()) add_backend(t.config, &t.saved, &t);
+  } else {
+    for (const auto& c : backends_config_) {
+      auto it = backend_states_.find(c.id);
+      add_backend(c, it == backend_states_.end() ? nullptr : &it->second, nullptr);
+    }
+  }
+  for (size_t i = 0; i < zones_.size(); ++i) {
+    ZoneStatus z;
+    z.name = dns::name_to_text(zones_[i].origin);
+    z.serial = zones_[i].serial;
+    z.records_stored = zones_[i].rrs.size();
+    z.records_served = i < served_.size() ? served_[i].size() : 0;
+    d->zones.push_back(std::move(z));
+  }
+  d->snapshot_loaded = current_ != nullptr;
+  d->snapshot_published_ms = published_ms_;
+  d->snapshot_generation = current_ ? current_->generation() : 0;
+  d->rebuilds = rebuilds_;
+  d->rebuild_seconds = rebuild_seconds_;
+  if (monitor_) {
+    d->probe_rounds = monitor_->runner().rounds();
+    d->probe_rounds_skipped = monitor_->runner().skipped_rounds();
+  }
+  d->listeners_up = listeners_up_;
+  if (!d->snapshot_loaded) d->not_ready_reason = "no snapshot loaded";
+  else if (!listeners_up_) d->not_ready_reason = "DNS listeners not up";
+  board_->publish(std::move(d));
 }
 
 }  // namespace fodns::app

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "app/backend_monitor.h"
+#include "app/status_board.h"
 #include "common/result.h"
 #include "dns/zone_content.h"
 #include "server/publisher.h"
@@ -32,7 +33,7 @@ struct ControlLoopConfig {
 class ControlLoop {
  public:
   ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
-              health::ProbeRunner::Factory probe_factory);
+              health::ProbeRunner::Factory probe_factory, StatusBoard* board = nullptr);
   ~ControlLoop();
 
   /// Opens the database, probes never-probed backends once (bounded by their
@@ -44,6 +45,8 @@ class ControlLoop {
   void stop();
   const zone::SnapshotPtr& current() const { return current_; }
   const BackendMonitor& monitor() const { return *monitor_; }
+  /// Called once every listener is bound and every worker runs (for /healthz).
+  void set_listeners_up(bool up);
 
  private:
   static void on_poll(uv_timer_t* t);
@@ -54,6 +57,8 @@ class ControlLoop {
   /// Applies health, bumps serials of zones whose answers changed, builds and publishes.
   Status republish(const char* why, bool count_changes);
   void log_error_once(const std::string& what, const std::string& msg);
+  /// Publishes what /metrics, /healthz and /status show.
+  void publish_status();
 
   ControlLoopConfig config_;
   server::Publisher& publisher_;
@@ -69,6 +74,13 @@ class ControlLoop {
   std::vector<std::vector<dns::Rr>> served_;       // what each zone served last, to see changes
   zone::SnapshotPtr current_;
   std::string last_error_;
+  StatusBoard* board_;
+  bool listeners_up_ = false;
+  int64_t published_ms_ = 0;
+  uint64_t rebuilds_ = 0;
+  Histogram rebuild_seconds_{std::vector<uint64_t>(kRebuildBuckets.size() + 1, 0), 0, 0};
+  std::vector<store::Backend> backends_config_;                // for status when probes are off
+  std::map<int64_t, store::BackendState> backend_states_;      // likewise
 };
 
 }  // namespace fodns::app

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/control_loop.h"
+#include "app/status_board.h"
 #include "common/log.h"
 #include "probes/probe.h"
 #include "server/listen_address.h"
@@ -133,7 +134,8 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
   cc.probes = opts.probes;
   health::ProbeRunner::Factory factory = probes::make_probe;
   if (!opts.probes) factory = [](uv_loop_t*, const probes::Target&) -> std::unique_ptr<probes::Probe> { return nullptr; };
-  ControlLoop control(cc, publisher, factory);
+  StatusBoard board;
+  ControlLoop control(cc, publisher, factory, &board);
   if (auto st = control.load_initial(); !st) {
     log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
     return kExitRuntime;
@@ -160,6 +162,8 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
       return kExitRuntime;
     }
   }
+
+  control.set_listeners_up(true);
 
   std::string where;
   for (const auto& a : opts.listen) {
