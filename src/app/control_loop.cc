@@ -219,6 +219,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   ++rebuild_seconds_.count;
   ++rebuilds_;
   publish_status();
+  if (config_.on_published) config_.on_published({why, transitions, current_});
   log::info("msg=\"snapshot published\" reason=\"{}\" generation={} zones={} records={} "
             "changed_zones={} ms={:.1f} bytes={}",
             why, current_->generation(), current_->zone_count(), current_->record_count(),

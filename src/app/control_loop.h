@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,11 +24,19 @@
 
 namespace fodns::app {
 
+/// What changed in one publish, for observers such as `fodns demo`.
+struct PublishEvent {
+  std::string reason;
+  std::vector<Transition> transitions;
+  zone::SnapshotPtr snapshot;
+};
+
 struct ControlLoopConfig {
   std::string db_path;
   uint64_t poll_ms = 200;        // how often to look for CLI commits; the issue asks for < 1 s
   uint64_t save_ms = 1000;       // batch interval for probe verdicts to SQLite
   bool probes = true;            // false: serve stored health only (benchmarks, tests)
+  std::function<void(const PublishEvent&)> on_published;
 };
 
 class ControlLoop {

@@ -25,13 +25,7 @@ namespace {
 constexpr int kExitUsage = 1;
 constexpr int kExitRuntime = 3;
 
-struct ServeOptions {
-  std::vector<server::ListenAddress> listen;
-  int threads = 1;
-  uint64_t tcp_idle_ms = 10000;
-  size_t max_tcp = 1024;
-  bool probes = true;
-};
+
 
 int default_threads() {
   unsigned n = std::thread::hardware_concurrency();
@@ -128,14 +122,25 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
     return kExitUsage;
   }
 
+  return run_server(global, opts, {});
+}
+
+int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks& hooks) {
   server::Publisher publisher;
   ControlLoopConfig cc;
   cc.db_path = global.db_path;
   cc.probes = opts.probes;
+  cc.on_published = hooks.on_published;
   health::ProbeRunner::Factory factory = probes::make_probe;
   if (!opts.probes) factory = [](uv_loop_t*, const probes::Target&) -> std::unique_ptr<probes::Probe> { return nullptr; };
   StatusBoard board;
   ControlLoop control(cc, publisher, factory, &board);
+  if (hooks.prepare) {
+    if (auto st = hooks.prepare(control); !st) {
+      log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
+      return kExitRuntime;
+    }
+  }
   if (auto st = control.load_initial(); !st) {
     log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
     return kExitRuntime;
@@ -193,7 +198,15 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
   uv_signal_start(&sig.sigterm, on_signal, SIGTERM);
   signal(SIGPIPE, SIG_IGN);
   control.start();
+  if (hooks.before_run) {
+    if (auto st = hooks.before_run(control); !st) {
+      log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
+      for (auto& w : workers) w->stop();
+      return kExitRuntime;
+    }
+  }
   uv_run(control.loop(), UV_RUN_DEFAULT);
+  if (hooks.after_run) hooks.after_run(control);
 
   for (auto& w : workers) w->stop();
   uv_close(reinterpret_cast<uv_handle_t*>(&sig.sigint), nullptr);

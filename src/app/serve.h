@@ -1,13 +1,43 @@
 // `fodns serve`: wires store -> snapshot builder -> publisher -> DNS workers.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
+
+#include "app/control_loop.h"
+#include "server/listen_address.h"
 
 namespace fodns::app {
 
 struct GlobalOptions {
   std::string db_path;  // resolved: --db, else $FODNS_DB, else ./fodns.db
 };
+
+struct ServeOptions {
+  std::vector<server::ListenAddress> listen;
+  int threads = 1;
+  uint64_t tcp_idle_ms = 10000;
+  size_t max_tcp = 1024;
+  bool probes = true;
+};
+
+/// Extension points for commands built on the server (`fodns demo`).
+struct ServerHooks {
+  /// Runs on the control loop before the database is loaded and backends are first probed.
+  std::function<Status(ControlLoop&)> prepare;
+  /// Runs on the control loop after the workers started, before the loop runs.
+  std::function<Status(ControlLoop&)> before_run;
+  /// Runs after the loop stopped (Ctrl-C), before the workers are joined.
+  std::function<void(ControlLoop&)> after_run;
+  /// Called on the control loop after every snapshot publish.
+  std::function<void(const PublishEvent&)> on_published;
+};
+
+/// Starts workers and the control loop and runs until SIGINT/SIGTERM.
+/// @return the process exit code.
+int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks& hooks);
 
 /// Runs `fodns serve` with the arguments after "serve" (argv[0] is "serve").
 /// @return the process exit code (0 ok, 1 usage, 2 data error, 3 runtime error).

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/demo.h"
 #include "app/serve.h"
 #include "dns/name.h"
 #include "store/db.h"
@@ -23,6 +24,7 @@ constexpr std::string_view kCommands =
     "  record rm NAME TYPE [RDATA...]                 remove a record or a whole RRset\n"
     "  record list [ZONE] [--json]                    list records\n"
     "  serve [...]                                    run the DNS server\n"
+    "  demo [...]                                     live failover demo on loopback (no root)\n"
     "Run `fodns COMMAND --help` for a command's options.\n"
     "Exit codes: 0 ok, 1 usage error, 2 data error, 3 runtime error.\n";
 
@@ -118,6 +120,10 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (command == "serve") {
       out.flush();
       return app::run_serve(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);
+    }
+    if (command == "demo") {
+      out.flush();
+      return app::run_demo(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);
     }
     err << fmt::format("fodns: unknown command '{}'\n", command) << kCommands;
     return kExitUsage;
