@@ -1,7 +1,9 @@
 #include "app/control_loop.h"
 
+#include <malloc.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/log.h"
@@ -135,7 +137,30 @@ void ControlLoop::on_republish(uv_timer_t* t) {
   (void)self->republish("backend health changed", true);
 }
 
+namespace {
+// A hash of what a zone serves, SOA left out (its serial moves when we bump it),
+// so that a health change that does not change the answers does not bump the serial.
+uint64_t served_hash(const dns::ZoneContent& z) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&h](const uint8_t* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  };
+  for (const auto& rr : z.rrs) {
+    if (rr.type == dns::type::kSoa) continue;
+    uint8_t fixed[8];
+    dns::put16(fixed, rr.type);
+    dns::put32(fixed + 2, rr.ttl);
+    dns::put16(fixed + 6, static_cast<uint16_t>(rr.rdata.size()));
+    mix(rr.owner.data(), rr.owner.size());
+    mix(fixed, sizeof fixed);
+    mix(rr.rdata.data(), rr.rdata.size());
+  }
+  return h;
+}
+}  // namespace
+
 Status ControlLoop::reload() {
+  auto t0 = Clock::now();
   try {
     // Read the version before the data: a commit racing with the load is seen next poll.
     int64_t version = db_->data_version();
@@ -152,9 +177,41 @@ Status ControlLoop::reload() {
       throw;
     }
     db_->exec("COMMIT");
+    // Zones without governed records are compiled here once and their records
+    // dropped; governed zones keep their records, compiled by republish() from
+    // the current health (and again on every change of their answers).
+    std::vector<ZoneSlot> slots;
+    slots.reserve(zones.size());
+    for (auto& content : zones) {
+      ZoneSlot slot;
+      slot.zone_id = content.zone_id;
+      slot.name = dns::name_to_text(content.origin);
+      slot.serial = content.serial;
+      slot.records_stored = content.rrs.size();
+      slot.governed = zone::has_governed_records(content);
+      if (!slot.governed) {
+        auto compiled = zone::SnapshotBuilder::compile_zone(content);
+        if (!compiled) {
+          log_error_once("cannot build snapshot", compiled.error().message);
+          return compiled.error();
+        }
+        slot.compiled = *compiled;
+        slot.records_served = content.rrs.size();
+      } else {
+        slot.content = std::move(content);
+      }
+      slots.push_back(std::move(slot));
+    }
     data_version_ = version;
-    zones_ = std::move(zones);
-    served_.assign(zones_.size(), {});  // a reload is a new baseline: the CLI bumped serials itself
+    slots_ = std::move(slots);  // a reload is a new baseline: the CLI bumped serials itself
+    zones.clear();
+    zones.shrink_to_fit();
+    // The records we just dropped were many small allocations; hand them back to the
+    // kernel so that RSS reflects the compiled zones, not the load (glibc keeps freed heap).
+    malloc_trim(0);
+    uint64_t records = 0;
+    for (const auto& sl : slots_) records += sl.records_stored;
+    log::info("msg=\"zones loaded\" zones={} records={} ms={:.1f}", slots_.size(), records, ms_since(t0));
     if (monitor_) monitor_->sync(backends, states);
     backends_config_ = std::move(backends);
     backend_states_ = std::move(states);
@@ -168,25 +225,38 @@ Status ControlLoop::reload() {
 Status ControlLoop::republish(const char* why, bool count_changes) {
   auto t0 = Clock::now();
   auto serving = [this](int64_t id) { return !monitor_ || monitor_->serving(id); };
-  std::vector<dns::ZoneContent> filtered;
-  filtered.reserve(zones_.size());
-  std::vector<size_t> changed;
-  for (size_t i = 0; i < zones_.size(); ++i) {
-    filtered.push_back(zone::has_governed_records(zones_[i]) ? zone::apply_health(zones_[i], serving)
-                                                              : zones_[i]);
-    if (count_changes && !served_[i].empty() && filtered.back().rrs != served_[i]) changed.push_back(i);
+  struct Pending {
+    size_t slot;
+    dns::ZoneContent served;
+    uint64_t hash;
+    bool changed;
+  };
+  std::vector<Pending> pending;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    ZoneSlot& slot = slots_[i];
+    if (!slot.governed) continue;
+    dns::ZoneContent served = zone::apply_health(slot.content, serving);
+    uint64_t h = served_hash(served);
+    if (slot.compiled && h == slot.hash) continue;  // same answers: nothing to do
+    bool changed = slot.compiled != nullptr && count_changes;
+    pending.push_back({i, std::move(served), h, changed});
   }
+  size_t changed = 0;
   // Serial bumps, events and states go to SQLite in one transaction, before the answers change.
   std::vector<Transition> transitions = monitor_ ? monitor_->take_transitions() : std::vector<Transition>{};
-  if (!changed.empty() || !transitions.empty()) {
+  bool any_change = std::any_of(pending.begin(), pending.end(), [](const Pending& p) { return p.changed; });
+  if (any_change || !transitions.empty()) {
     try {
       store::Transaction tx(*db_);
       int64_t now_s = store::unix_now_ms() / 1000;
-      for (size_t i : changed) {
-        zones_[i].serial = store::bump_zone_serial(*db_, zones_[i].zone_id, now_s);
-        patch_soa_serial(zones_[i]);
-        filtered[i].serial = zones_[i].serial;
-        patch_soa_serial(filtered[i]);
+      for (auto& p : pending) {
+        if (!p.changed) continue;
+        ZoneSlot& slot = slots_[p.slot];
+        slot.serial = store::bump_zone_serial(*db_, slot.zone_id, now_s);
+        slot.content.serial = slot.serial;
+        patch_soa_serial(slot.content);
+        p.served.serial = slot.serial;
+        patch_soa_serial(p.served);
       }
       for (const auto& t : transitions)
         store::insert_event(*db_, t.at_ms, t.backend_id, t.backend, health::state_name(t.from),
@@ -198,16 +268,23 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
       log_error_once("cannot record the state change", e.what());
     }
   }
-  auto built = zone::SnapshotBuilder::build(filtered, ++generation_);
-  if (!built) {
-    log_error_once("cannot build snapshot", built.error().message);
-    return built.error();
+  for (auto& p : pending) {
+    auto compiled = zone::SnapshotBuilder::compile_zone(p.served);
+    if (!compiled) {
+      log_error_once("cannot build snapshot", compiled.error().message);
+      return compiled.error();
+    }
+    ZoneSlot& slot = slots_[p.slot];
+    slot.compiled = *compiled;
+    slot.hash = p.hash;
+    slot.records_served = p.served.rrs.size();
+    changed += p.changed;
   }
-  for (size_t i = 0; i < zones_.size(); ++i) {
-    served_[i] = std::move(filtered[i].rrs);
-    // Compare without the serial next time: it is patched only when we bump it.
-  }
-  current_ = *built;
+  std::vector<zone::CompiledZonePtr> compiled;
+  compiled.reserve(slots_.size());
+  for (const auto& slot : slots_) compiled.push_back(slot.compiled);
+  auto built = std::make_shared<const zone::ZoneSnapshot>(std::move(compiled), ++generation_);
+  current_ = std::move(built);
   publisher_.publish(current_);
   last_error_.clear();
   published_ms_ = store::unix_now_ms();
@@ -223,7 +300,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   log::info("msg=\"snapshot published\" reason=\"{}\" generation={} zones={} records={} "
             "changed_zones={} ms={:.1f} bytes={}",
             why, current_->generation(), current_->zone_count(), current_->record_count(),
-            changed.size(), ms_since(t0), current_->memory_bytes());
+            changed, ms_since(t0), current_->memory_bytes());
   return ok_status();
 }
 
@@ -279,12 +356,12 @@ void ControlLoop::publish_status() {
       add_backend(c, it == backend_states_.end() ? nullptr : &it->second, nullptr);
     }
   }
-  for (size_t i = 0; i < zones_.size(); ++i) {
+  for (const auto& slot : slots_) {
     ZoneStatus z;
-    z.name = dns::name_to_text(zones_[i].origin);
-    z.serial = zones_[i].serial;
-    z.records_stored = zones_[i].rrs.size();
-    z.records_served = i < served_.size() ? served_[i].size() : 0;
+    z.name = slot.name;
+    z.serial = slot.serial;
+    z.records_stored = slot.records_stored;
+    z.records_served = slot.records_served;
     d->zones.push_back(std::move(z));
   }
   d->snapshot_loaded = current_ != nullptr;

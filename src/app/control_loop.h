@@ -79,8 +79,20 @@ class ControlLoop {
   std::unique_ptr<BackendMonitor> monitor_;
   int64_t data_version_ = -1;
   uint64_t generation_ = 0;
-  std::vector<dns::ZoneContent> zones_;            // as stored
-  std::vector<std::vector<dns::Rr>> served_;       // what each zone served last, to see changes
+  // One per stored zone. Only governed zones keep their records in memory: a
+  // health change recompiles them alone and reuses every other compiled zone.
+  struct ZoneSlot {
+    int64_t zone_id = 0;
+    std::string name;
+    uint32_t serial = 0;
+    bool governed = false;
+    dns::ZoneContent content;          // governed zones only: the records as stored
+    uint64_t hash = 0;                 // of what it serves now, to see a health change matter
+    zone::CompiledZonePtr compiled;
+    uint64_t records_stored = 0;
+    uint64_t records_served = 0;
+  };
+  std::vector<ZoneSlot> slots_;
   zone::SnapshotPtr current_;
   std::string last_error_;
   StatusBoard* board_;

@@ -234,7 +234,7 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
                  health::state_name(t.to), t.reason);
     if (!e.snapshot || e.snapshot->zone_count() == 0) return;
     fmt::print("{}  sip.example.net A -> {}   (serial {})\n", clock_now(),
-               current_answer(*e.snapshot, "sip.example.net."), e.snapshot->zone(0).serial);
+               current_answer(*e.snapshot, "sip.example.net."), e.snapshot->zone(0).serial());
     std::fflush(stdout);
   };
   hooks.after_run = [state](ControlLoop&) {

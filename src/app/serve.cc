@@ -179,7 +179,7 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   const auto& snap = control.current();
   for (size_t i = 0; i < snap->zone_count(); ++i) {
     if (!zones.empty()) zones += ",";
-    zones += fmt::format("{}@{}", snap->zone(static_cast<int>(i)).apex_text, snap->zone(static_cast<int>(i)).serial);
+    zones += fmt::format("{}@{}", snap->zone(i).apex_text(), snap->zone(i).serial());
   }
   log::info("msg=\"serving\" listen={} transports=udp,tcp threads={} zones={} records={} db={}",
             where, opts.threads, zones.empty() ? "none" : zones, snap->record_count(), global.db_path);

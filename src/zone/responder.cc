@@ -77,21 +77,21 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
     return simple_answer(q, dns::rcode::kRefused, 0, out, info);
   if (!snap) return simple_answer(q, dns::rcode::kServFail, 0, out, info);
 
-  int z = snap->find_zone(q.qname_lower, q.qname_len, q.label_off, q.label_count);
-  if (z < 0) return simple_answer(q, dns::rcode::kRefused, 0, out, info);
-  const ZoneEntry& zone = snap->zone(z);
+  const CompiledZone* zp = snap->find_zone(q.qname_lower, q.qname_len, q.label_off, q.label_count);
+  if (!zp) return simple_answer(q, dns::rcode::kRefused, 0, out, info);
+  const CompiledZone& zone = *zp;
 
   uint32_t ans;
-  uint32_t n = snap->find_node(z, q.qname_lower, q.qname_len);
+  uint32_t n = zone.find_node(q.qname_lower, q.qname_len);
   if (n != kNoAnswer) {
-    const Node& node = snap->node(n);
+    const Node& node = zone.node(n);
     // The parent side answers DS at a cut (RFC 4035 §3.1.4.1); everything else at or below it is a referral.
     if (node.referral != kNoAnswer && !(node.is_cut && q.qtype == dns::type::kDs)) {
       ans = node.referral;
     } else if (q.qtype == dns::type::kAny) {
       ans = node.any_answer;
     } else {
-      ans = snap->answer_for(n, q.qtype);
+      ans = zone.answer_for(n, q.qtype);
     }
   } else {
     // Closest encloser (RFC 4592 §3.3.1): strip labels until a name exists;
@@ -99,22 +99,22 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
     uint32_t e = kNoAnswer;
     for (int i = 1; i < q.label_count && e == kNoAnswer; ++i) {
       size_t off = q.label_off[i];
-      if (q.qname_len - off < zone.apex.size()) break;
-      e = snap->find_node(z, q.qname_lower + off, q.qname_len - off);
+      if (q.qname_len - off < zone.apex().size()) break;
+      e = zone.find_node(q.qname_lower + off, q.qname_len - off);
     }
-    if (e == kNoAnswer) e = zone.apex_node;
-    const Node& enc = snap->node(e);
+    if (e == kNoAnswer) e = zone.apex_node();
+    const Node& enc = zone.node(e);
     if (enc.referral != kNoAnswer) {
       ans = enc.referral;
     } else if (enc.wildcard_child != kNoAnswer) {
-      ans = q.qtype == dns::type::kAny ? snap->node(enc.wildcard_child).any_answer
-                                       : snap->answer_for(enc.wildcard_child, q.qtype);
+      ans = q.qtype == dns::type::kAny ? zone.node(enc.wildcard_child).any_answer
+                                       : zone.answer_for(enc.wildcard_child, q.qtype);
     } else {
-      ans = zone.nxdomain;
+      ans = zone.nxdomain();
     }
   }
 
-  const CompiledAnswer& a = snap->answer(ans);
+  const CompiledAnswer& a = zone.answer(ans);
   size_t limit = dns::kMaxMessage;
   if (!tcp) {
     limit = q.has_edns ? std::clamp<size_t>(q.edns_payload, dns::kMinUdpPayload, kUdpPayloadLimit)
@@ -136,7 +136,7 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
     } else {
       body_len = a.required_len;
       ar = 0;
-      const AddlCut* cuts = snap->addl_cuts() + a.addl_off;
+      const AddlCut* cuts = zone.addl_cuts() + a.addl_off;
       for (uint16_t i = 0; i < a.addl_count && cuts[i].end <= room; ++i) {
         body_len = cuts[i].end;
         ar = cuts[i].count;
@@ -145,10 +145,10 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
   }
   if (body_len > 0) {
     uint8_t* body = out + len;
-    std::memcpy(body, snap->bytes() + a.body_off, body_len);
+    std::memcpy(body, zone.bytes() + a.body_off, body_len);
     size_t delta = q.qname_len - a.template_len;
     if (delta != 0) {
-      const uint16_t* f = snap->fixups() + a.fixup_off;
+      const uint16_t* f = zone.fixups() + a.fixup_off;
       for (uint16_t i = 0; i < a.fixup_count && f[i] < body_len; ++i) {
         uint8_t* p = body + f[i];
         uint16_t target = static_cast<uint16_t>(((p[0] & 0x3F) << 8) | p[1]);

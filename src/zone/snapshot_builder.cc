@@ -46,8 +46,8 @@ dns::Bytes naptr_replacement(const dns::Bytes& rdata) {
 // Compiles one zone into the snapshot under construction.
 class ZoneCompiler {
  public:
-  ZoneCompiler(const dns::ZoneContent& content, ZoneSnapshot& snap)
-      : content_(content), snap_(snap), apex_(content.origin) {}
+  ZoneCompiler(const dns::ZoneContent& content, CompiledZone& out)
+      : content_(content), snap_(out), apex_(content.origin) {}
 
   Status compile();
 
@@ -85,7 +85,7 @@ class ZoneCompiler {
   uint32_t emit(const dns::Bytes& tmpl, Relocation rel, const Sections& s);
 
   const dns::ZoneContent& content_;
-  ZoneSnapshot& snap_;
+  CompiledZone& snap_;  // the zone being compiled
   dns::Bytes apex_;
   std::vector<BNode> nodes_;
   std::unordered_map<std::string, int> index_;
@@ -278,26 +278,26 @@ Status ZoneCompiler::compile() {
     nodes_[i].cut = cut;
   }
 
-  ZoneEntry z;
-  z.apex = apex_;
-  z.apex_text = apex_text;
-  z.serial = content_.serial;
-  z.record_count = content_.rrs.size();
+  CompiledZone& z = snap_;
+  z.apex_ = apex_;
+  z.apex_text_ = apex_text;
+  z.serial_ = content_.serial;
+  z.record_count_ = content_.rrs.size();
   {
     Sections s;
     add_negative(s);
-    z.nodata = emit(apex_, Relocation::Suffix, s);
+    z.nodata_ = emit(apex_, Relocation::Suffix, s);
     s.rcode = dns::rcode::kNxDomain;
-    z.nxdomain = emit(apex_, Relocation::Suffix, s);
+    z.nxdomain_ = emit(apex_, Relocation::Suffix, s);
   }
 
   // Per-zone hash table of nodes, then the compiled answers of each node.
   uint32_t slots = 4;
   while (slots < nodes_.size() * 2) slots <<= 1;
-  z.table_off = static_cast<uint32_t>(snap_.slots_.size());
-  z.table_mask = slots - 1;
-  snap_.slots_.resize(snap_.slots_.size() + slots, 0);
-  uint32_t first_node = static_cast<uint32_t>(snap_.nodes_.size());
+  z.table_mask_ = slots - 1;
+  snap_.slots_.assign(slots, 0);
+  snap_.nodes_.reserve(nodes_.size());
+  uint32_t first_node = 0;
   std::vector<uint32_t> referral_of_cut(nodes_.size(), kNoAnswer);
 
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -340,9 +340,9 @@ Status ZoneCompiler::compile() {
         add_additional(s, set, t == dns::type::kNs);
         types.push_back({t, emit(b.name, rel, s)});
       }
-      node.default_answer = z.nodata;
+      node.default_answer = z.nodata_;
       // RFC 8482 §4.1: answer ANY with one RRset; the first by type number.
-      node.any_answer = types.empty() ? z.nodata : types.front().answer;
+      node.any_answer = types.empty() ? z.nodata_ : types.front().answer;
     }
     node.types_off = static_cast<uint32_t>(snap_.types_.size());
     node.types_count = static_cast<uint16_t>(types.size());
@@ -351,9 +351,9 @@ Status ZoneCompiler::compile() {
 
     uint32_t idx = first_node + static_cast<uint32_t>(i);
     uint64_t h = ZoneSnapshot::hash_name(b.name.data(), b.name.size());
-    uint32_t s = static_cast<uint32_t>(h) & z.table_mask;
-    while (snap_.slots_[z.table_off + s] != 0) s = (s + 1) & z.table_mask;
-    snap_.slots_[z.table_off + s] = idx + 1;
+    uint32_t s = static_cast<uint32_t>(h) & z.table_mask_;
+    while (snap_.slots_[s] != 0) s = (s + 1) & z.table_mask_;
+    snap_.slots_[s] = idx + 1;
   }
   // Link each node to its wildcard child, for the closest-encloser step at query time.
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -364,35 +364,27 @@ Status ZoneCompiler::compile() {
           first_node + static_cast<uint32_t>(i);
     }
   }
-  z.apex_node = first_node + static_cast<uint32_t>(find(apex_));
-  snap_.zones_.push_back(std::move(z));
+  z.apex_node_ = first_node + static_cast<uint32_t>(find(apex_));
   return ok_status();
+}
+
+Result<CompiledZonePtr> SnapshotBuilder::compile_zone(const dns::ZoneContent& content) {
+  auto out = std::make_shared<CompiledZone>();
+  ZoneCompiler c(content, *out);
+  if (auto st = c.compile(); !st) return st.error();
+  return CompiledZonePtr(std::move(out));
 }
 
 Result<SnapshotPtr> SnapshotBuilder::build(const std::vector<dns::ZoneContent>& zones,
                                            uint64_t generation) {
-  auto snap = std::make_shared<ZoneSnapshot>();
-  snap->generation_ = generation;
+  std::vector<CompiledZonePtr> compiled;
+  compiled.reserve(zones.size());
   for (const auto& content : zones) {
-    ZoneCompiler c(content, *snap);
-    if (auto st = c.compile(); !st) return st.error();
+    auto z = compile_zone(content);
+    if (!z) return z.error();
+    compiled.push_back(*z);
   }
-  uint32_t slots = 4;
-  while (slots < snap->zones_.size() * 2) slots <<= 1;
-  snap->apex_slots_.assign(slots, 0);
-  snap->apex_mask_ = slots - 1;
-  snap->min_apex_labels_ = 128;
-  for (size_t i = 0; i < snap->zones_.size(); ++i) {
-    const auto& apex = snap->zones_[i].apex;
-    int labels = dns::name_label_count(apex.data());
-    snap->max_apex_labels_ = std::max(snap->max_apex_labels_, labels);
-    snap->min_apex_labels_ = std::min(snap->min_apex_labels_, labels);
-    uint32_t s = static_cast<uint32_t>(ZoneSnapshot::hash_name(apex.data(), apex.size())) & snap->apex_mask_;
-    while (snap->apex_slots_[s] != 0) s = (s + 1) & snap->apex_mask_;
-    snap->apex_slots_[s] = static_cast<uint32_t>(i + 1);
-  }
-  if (snap->zones_.empty()) snap->min_apex_labels_ = 0;
-  return SnapshotPtr(std::move(snap));
+  return std::make_shared<const ZoneSnapshot>(std::move(compiled), generation);
 }
 
 }  // namespace fodns::zone

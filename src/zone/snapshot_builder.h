@@ -24,6 +24,9 @@ class SnapshotBuilder {
   /// have refused (a zone without SOA, say), naming the zone.
   static Result<SnapshotPtr> build(const std::vector<dns::ZoneContent>& zones,
                                    uint64_t generation);
+  /// Compiles one zone; a snapshot is assembled from compiled zones with
+  /// `std::make_shared<const ZoneSnapshot>(zones, generation)`.
+  static Result<CompiledZonePtr> compile_zone(const dns::ZoneContent& zone);
 };
 
 }  // namespace fodns::zone

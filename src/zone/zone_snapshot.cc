@@ -1,5 +1,6 @@
 #include "zone/zone_snapshot.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace fodns::zone {
@@ -21,9 +22,35 @@ uint64_t ZoneSnapshot::hash_name(const uint8_t* name, size_t len) {
   return h ^ (h >> 32);
 }
 
-int ZoneSnapshot::find_zone(const uint8_t* qname, size_t qname_len, const uint8_t* label_off,
-                            int label_count) const {
-  if (zones_.empty()) return -1;
+ZoneSnapshot::ZoneSnapshot(std::vector<CompiledZonePtr> zones, uint64_t generation)
+    : generation_(generation) {
+  // Last one wins for a repeated apex.
+  std::vector<CompiledZonePtr> unique;
+  for (auto& z : zones) {
+    auto same = std::find_if(unique.begin(), unique.end(), [&](const CompiledZonePtr& u) { return u->apex() == z->apex(); });
+    if (same != unique.end()) *same = z;
+    else unique.push_back(z);
+  }
+  zones_ = std::move(unique);
+  uint32_t slots = 4;
+  while (slots < zones_.size() * 2) slots <<= 1;
+  apex_slots_.assign(slots, 0);
+  apex_mask_ = slots - 1;
+  min_apex_labels_ = zones_.empty() ? 0 : 128;
+  for (size_t i = 0; i < zones_.size(); ++i) {
+    const auto& apex = zones_[i]->apex();
+    int labels = dns::name_label_count(apex.data());
+    max_apex_labels_ = std::max(max_apex_labels_, labels);
+    min_apex_labels_ = std::min(min_apex_labels_, labels);
+    uint32_t s = static_cast<uint32_t>(hash_name(apex.data(), apex.size())) & apex_mask_;
+    while (apex_slots_[s] != 0) s = (s + 1) & apex_mask_;
+    apex_slots_[s] = static_cast<uint32_t>(i + 1);
+  }
+}
+
+const CompiledZone* ZoneSnapshot::find_zone(const uint8_t* qname, size_t qname_len,
+                                            const uint8_t* label_off, int label_count) const {
+  if (zones_.empty()) return nullptr;
   // Longest apex first; skip suffixes with more labels than any apex has.
   int first = label_count - max_apex_labels_;
   if (first < 0) first = 0;
@@ -35,27 +62,36 @@ int ZoneSnapshot::find_zone(const uint8_t* qname, size_t qname_len, const uint8_
     for (uint32_t s = static_cast<uint32_t>(h) & apex_mask_;; s = (s + 1) & apex_mask_) {
       uint32_t v = apex_slots_[s];
       if (v == 0) break;
-      const ZoneEntry& z = zones_[v - 1];
-      if (z.apex.size() == len && std::memcmp(z.apex.data(), name, len) == 0)
-        return static_cast<int>(v - 1);
+      const CompiledZone& z = *zones_[v - 1];
+      if (z.apex().size() == len && std::memcmp(z.apex().data(), name, len) == 0) return &z;
     }
   }
-  return -1;
+  return nullptr;
 }
 
-uint32_t ZoneSnapshot::find_node(int zi, const uint8_t* name, size_t len) const {
-  const ZoneEntry& z = zones_[static_cast<size_t>(zi)];
-  uint64_t h = hash_name(name, len);
-  const uint32_t* slots = slots_.data() + z.table_off;
-  for (uint32_t s = static_cast<uint32_t>(h) & z.table_mask;; s = (s + 1) & z.table_mask) {
-    uint32_t v = slots[s];
+uint64_t ZoneSnapshot::record_count() const {
+  uint64_t n = 0;
+  for (const auto& z : zones_) n += z->record_count();
+  return n;
+}
+
+size_t ZoneSnapshot::memory_bytes() const {
+  size_t n = apex_slots_.capacity() * 4;
+  for (const auto& z : zones_) n += z->memory_bytes();
+  return n;
+}
+
+uint32_t CompiledZone::find_node(const uint8_t* name, size_t len) const {
+  uint64_t h = ZoneSnapshot::hash_name(name, len);
+  for (uint32_t s = static_cast<uint32_t>(h) & table_mask_;; s = (s + 1) & table_mask_) {
+    uint32_t v = slots_[s];
     if (v == 0) return kNoAnswer;
     const Node& n = nodes_[v - 1];
     if (n.name_len == len && std::memcmp(names_.data() + n.name_off, name, len) == 0) return v - 1;
   }
 }
 
-uint32_t ZoneSnapshot::answer_for(uint32_t n, uint16_t qtype) const {
+uint32_t CompiledZone::answer_for(uint32_t n, uint16_t qtype) const {
   const Node& node = nodes_[n];
   const TypeAnswer* t = types_.data() + node.types_off;
   for (uint16_t i = 0; i < node.types_count; ++i) {
@@ -65,19 +101,11 @@ uint32_t ZoneSnapshot::answer_for(uint32_t n, uint16_t qtype) const {
   return node.default_answer;
 }
 
-uint64_t ZoneSnapshot::record_count() const {
-  uint64_t n = 0;
-  for (const auto& z : zones_) n += z.record_count;
-  return n;
-}
-
-size_t ZoneSnapshot::memory_bytes() const {
-  size_t n = 0;
-  for (const auto& z : zones_) n += sizeof(z) + z.apex.capacity() + z.apex_text.capacity();
-  return n + apex_slots_.capacity() * 4 + nodes_.capacity() * sizeof(Node) + slots_.capacity() * 4 +
-         names_.capacity() + types_.capacity() * sizeof(TypeAnswer) +
-         answers_.capacity() * sizeof(CompiledAnswer) + bytes_.capacity() +
-         fixups_.capacity() * 2 + addl_cuts_.capacity() * sizeof(AddlCut);
+size_t CompiledZone::memory_bytes() const {
+  return sizeof(*this) + apex_.capacity() + apex_text_.capacity() + nodes_.capacity() * sizeof(Node) +
+         slots_.capacity() * 4 + names_.capacity() + types_.capacity() * sizeof(TypeAnswer) +
+         answers_.capacity() * sizeof(CompiledAnswer) + bytes_.capacity() + fixups_.capacity() * 2 +
+         addl_cuts_.capacity() * sizeof(AddlCut);
 }
 
 }  // namespace fodns::zone

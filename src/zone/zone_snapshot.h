@@ -69,29 +69,20 @@ struct Node {
   uint32_t wildcard_child = kNoAnswer;   // node index of "*.<this>"
 };
 
-struct ZoneEntry {
-  dns::Bytes apex;                 // lowercase wire
-  std::string apex_text;
-  uint32_t serial = 0;
-  uint32_t nodata = kNoAnswer;     // NOERROR + SOA, template = apex
-  uint32_t nxdomain = kNoAnswer;   // NXDOMAIN + SOA, template = apex
-  uint32_t table_off = 0;          // into slots_
-  uint32_t table_mask = 0;         // slots - 1 (power of two)
-  uint32_t apex_node = 0;
-  uint64_t record_count = 0;
-};
-
-class ZoneSnapshot {
+/// One zone, compiled. Immutable and shared: a snapshot rebuilt because one
+/// zone changed reuses every other zone's CompiledZone as it is.
+class CompiledZone {
  public:
-  /// Finds the zone whose apex is the longest suffix of the lowercase qname;
-  /// -1 if none. `label_off` are the qname's label offsets, as Query parses them.
-  int find_zone(const uint8_t* qname, size_t qname_len, const uint8_t* label_off,
-                int label_count) const;
-  /// Node index of `name` in zone `z`, or kNoAnswer.
-  uint32_t find_node(int z, const uint8_t* name, size_t len) const;
+  const dns::Bytes& apex() const { return apex_; }
+  const std::string& apex_text() const { return apex_text_; }
+  uint32_t serial() const { return serial_; }
+  uint64_t record_count() const { return record_count_; }
+  uint32_t nodata() const { return nodata_; }      // NOERROR + SOA, template = apex
+  uint32_t nxdomain() const { return nxdomain_; }  // NXDOMAIN + SOA, template = apex
+  uint32_t apex_node() const { return apex_node_; }
 
-  const ZoneEntry& zone(int z) const { return zones_[static_cast<size_t>(z)]; }
-  size_t zone_count() const { return zones_.size(); }
+  /// Node index of the lowercase wire `name`, or kNoAnswer.
+  uint32_t find_node(const uint8_t* name, size_t len) const;
   const Node& node(uint32_t i) const { return nodes_[i]; }
   const CompiledAnswer& answer(uint32_t i) const { return answers_[i]; }
   const uint8_t* bytes() const { return bytes_.data(); }
@@ -99,7 +90,43 @@ class ZoneSnapshot {
   const AddlCut* addl_cuts() const { return addl_cuts_.data(); }
   /// Answer for qtype at node `n` (types list, else the default).
   uint32_t answer_for(uint32_t n, uint16_t qtype) const;
+  size_t memory_bytes() const;
 
+ private:
+  friend class ZoneCompiler;
+  dns::Bytes apex_;
+  std::string apex_text_;
+  uint32_t serial_ = 0;
+  uint64_t record_count_ = 0;
+  uint32_t nodata_ = kNoAnswer;
+  uint32_t nxdomain_ = kNoAnswer;
+  uint32_t apex_node_ = 0;
+  uint32_t table_mask_ = 0;
+  std::vector<Node> nodes_;
+  std::vector<uint32_t> slots_;  // open addressing: node index + 1, 0 = empty
+  std::vector<uint8_t> names_;
+  std::vector<TypeAnswer> types_;
+  std::vector<CompiledAnswer> answers_;
+  std::vector<uint8_t> bytes_;
+  std::vector<uint16_t> fixups_;
+  std::vector<AddlCut> addl_cuts_;
+};
+
+using CompiledZonePtr = std::shared_ptr<const CompiledZone>;
+
+class ZoneSnapshot {
+ public:
+  /// Zones are found by their apex; a later zone with the same apex replaces an earlier one.
+  ZoneSnapshot(std::vector<CompiledZonePtr> zones, uint64_t generation);
+
+  /// The zone whose apex is the longest suffix of the lowercase qname, or null.
+  /// `label_off` are the qname's label offsets, as Query parses them.
+  const CompiledZone* find_zone(const uint8_t* qname, size_t qname_len, const uint8_t* label_off,
+                                int label_count) const;
+
+  const CompiledZone& zone(size_t i) const { return *zones_[i]; }
+  const CompiledZonePtr& zone_ptr(size_t i) const { return zones_[i]; }
+  size_t zone_count() const { return zones_.size(); }
   uint64_t record_count() const;
   size_t memory_bytes() const;
   uint64_t generation() const { return generation_; }
@@ -107,21 +134,11 @@ class ZoneSnapshot {
   static uint64_t hash_name(const uint8_t* name, size_t len);
 
  private:
-  friend class SnapshotBuilder;
-  friend class ZoneCompiler;
-  std::vector<ZoneEntry> zones_;
-  std::vector<uint32_t> apex_slots_;   // open addressing: zone index + 1, 0 = empty
+  std::vector<CompiledZonePtr> zones_;
+  std::vector<uint32_t> apex_slots_;  // open addressing: zone index + 1, 0 = empty
   uint32_t apex_mask_ = 0;
   int max_apex_labels_ = 0;
   int min_apex_labels_ = 0;
-  std::vector<Node> nodes_;
-  std::vector<uint32_t> slots_;        // per-zone open-addressing tables: node index + 1
-  std::vector<uint8_t> names_;
-  std::vector<TypeAnswer> types_;
-  std::vector<CompiledAnswer> answers_;
-  std::vector<uint8_t> bytes_;
-  std::vector<uint16_t> fixups_;
-  std::vector<AddlCut> addl_cuts_;
   uint64_t generation_ = 0;
 };
 
