@@ -20,9 +20,21 @@ constexpr std::string_view kCommands =
     "  zone export NAME                               print a zone as a master file\n"
     "  zone list [--json]                             list zones, serials, record counts\n"
     "  zone rm NAME                                   remove a zone and its records\n"
-    "  record add NAME TTL TYPE RDATA...              add one record (absolute names)\n"
+    "  record add NAME TTL TYPE RDATA... [--backend NAME] [--priority N]\n"
+    "                                                 add one record (absolute names)\n"
     "  record rm NAME TYPE [RDATA...]                 remove a record or a whole RRset\n"
-    "  record list [ZONE] [--json]                    list records\n"
+    "  record list [ZONE] [--json]                    list records, with backend and priority\n"
+    "  record set-backend NAME TYPE RDATA... --backend NAME|--none [--priority N]\n"
+    "                                                 govern an existing record by a backend\n"
+    "  backend add NAME --address ADDR --probe KIND [...]  add a probed backend\n"
+    "  backend set NAME [OPTIONS]                     change a backend's probe settings\n"
+    "  backend rm NAME [--force]                      remove a backend\n"
+    "  backend list [--json]                          list backends\n"
+    "  backend drain NAME [--reason TEXT]             take a backend out of the answers\n"
+    "  backend resume NAME                            end a drain\n"
+    "  rrset set NAME TYPE [--all-down open|closed] [--ttl N]  failover policy of an RRset\n"
+    "  status [--json]                                backends' health and zones' serials\n"
+    "  events [--limit N] [--json]                    history of backend state changes\n"
     "  serve [...]                                    run the DNS server\n"
     "  demo [...]                                     live failover demo on loopback (no root)\n"
     "Run `fodns COMMAND --help` for a command's options.\n"
@@ -92,6 +104,12 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
+bool print_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Context& ctx) {
+  if (!r.count("help")) return false;
+  ctx.out << opts.help() << "\n";
+  return true;
+}
+
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   try {
     int cmd = find_command(argc, argv);
@@ -117,6 +135,10 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     char** sub_argv = argv + cmd;
     if (command == "zone") return run_zone(ctx, sub_argc, sub_argv);
     if (command == "record") return run_record(ctx, sub_argc, sub_argv);
+    if (command == "backend") return run_backend(ctx, sub_argc, sub_argv);
+    if (command == "rrset") return run_rrset(ctx, sub_argc, sub_argv);
+    if (command == "status") return run_status(ctx, sub_argc, sub_argv);
+    if (command == "events") return run_events(ctx, sub_argc, sub_argv);
     if (command == "serve") {
       out.flush();
       return app::run_serve(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);

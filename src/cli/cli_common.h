@@ -43,6 +43,11 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err);
 /// `fodns zone ...` and `fodns record ...`; argv[0] is "zone" / "record".
 int run_zone(const Context& ctx, int argc, char** argv);
 int run_record(const Context& ctx, int argc, char** argv);
+/// `fodns backend ...`, `rrset ...`, `status`, `events`; argv[0] is the command word.
+int run_backend(const Context& ctx, int argc, char** argv);
+int run_rrset(const Context& ctx, int argc, char** argv);
+int run_status(const Context& ctx, int argc, char** argv);
+int run_events(const Context& ctx, int argc, char** argv);
 
 /// --db default: $FODNS_DB, else ./fodns.db.
 std::string default_db_path();
@@ -57,5 +62,8 @@ cxxopts::ParseResult parse_options(cxxopts::Options& opts, std::string_view comm
 std::string zone_name_arg(std::string_view command, std::string_view text);
 
 std::string json_escape(std::string_view s);
+
+/// If --help was given: prints the help of `opts` on ctx.out and returns true.
+bool print_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Context& ctx);
 
 }  // namespace fodns::cli

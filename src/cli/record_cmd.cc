@@ -3,10 +3,18 @@
 // serial (RFC 1982) in the same transaction as the edit.
 #include "cli/cli_common.h"  // first: ldns.h breaks <optional> (its `bool` macro)
 
+#include <map>
+#include <tuple>
+
 #include <fmt/format.h>
 #include <ldns/ldns.h>
 
+#include "cli/backend_cmd.h"
+#include "cli/cli_args.h"
+#include "cli/governance.h"
+#include "cli/record_args.h"
 #include "dns/serial.h"
+#include "store/backend_repo.h"
 #include "store/zone_repo.h"
 #include "zonefile/zone_file.h"
 #include "zonefile/zone_validator.h"
@@ -17,95 +25,13 @@ namespace {
 
 constexpr std::string_view kRecordUsage =
     "Usage: fodns [--db PATH] record SUBCOMMAND ...\n"
-    "  add NAME TTL TYPE RDATA...   add a record, e.g. `record add sip.example.net. 30 A 192.0.2.10`\n"
+    "  add NAME TTL TYPE RDATA... [--backend NAME] [--priority N]\n"
+    "                               add a record, e.g. `record add sip.example.net. 30 A 192.0.2.10`\n"
     "  rm NAME TYPE [RDATA...]      remove one record, or the whole RRset without RDATA\n"
     "  list [ZONE] [--json]         list records of one zone or of all zones\n"
+    "  set-backend NAME TYPE RDATA... --backend NAME|--none [--priority N]\n"
+    "                               govern an existing record by a backend, or stop\n"
     "Names are absolute (end with a dot). Run `fodns record SUBCOMMAND --help` for options.\n";
-
-bool is_absolute(std::string_view name) {
-  if (name.empty() || name.back() != '.') return false;
-  // "a\." ends with an escaped dot, which is part of a label; count the backslashes.
-  size_t slashes = 0;
-  for (size_t i = name.size() - 1; i > 0 && name[i - 1] == '\\'; --i) ++slashes;
-  return slashes % 2 == 0;
-}
-
-// NAME: absolute, valid; returns the lowercase wire form.
-dns::Bytes owner_arg(std::string_view command, std::string_view name) {
-  if (!is_absolute(name)) {
-    throw UsageError(fmt::format("{}: NAME '{}' is not absolute (end it with a dot)", command, name));
-  }
-  auto wire = dns::name_from_text(name);
-  if (!wire) throw UsageError(fmt::format("{}: NAME {}", command, wire.error().message));
-  return std::move(wire.value());
-}
-
-uint16_t type_arg(std::string_view command, std::string_view text) {
-  uint16_t type = 0;
-  if (!dns::type_from_text(text, &type)) {
-    throw UsageError(fmt::format("{}: TYPE '{}' is not a known record type", command, text));
-  }
-  return type;
-}
-
-uint32_t ttl_arg(std::string_view command, std::string_view text) {
-  if (text.empty() || text.size() > 10 ||
-      text.find_first_not_of("0123456789") != std::string_view::npos) {
-    throw UsageError(fmt::format("{}: TTL '{}' is not a number", command, text));
-  }
-  uint64_t v = std::stoull(std::string(text));
-  // RFC 2181 §8: TTLs are 31-bit; larger values are treated as zero by resolvers.
-  if (v > 0x7FFFFFFFu) {
-    throw UsageError(fmt::format("{}: TTL '{}' is above 2147483647 (RFC 2181 §8)", command, text));
-  }
-  return static_cast<uint32_t>(v);
-}
-
-// Joins RDATA words back into zone-file text. The shell has already removed quotes, so a
-// word with blanks in it (a TXT string) is quoted again.
-std::string join_rdata(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ' ';
-    bool quoted = w.size() >= 2 && w.front() == '"' && w.back() == '"';
-    if (!quoted && (w.empty() || w.find_first_of(" \t") != std::string::npos)) {
-      out += '"';
-      for (char c : w) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-      }
-      out += '"';
-    } else {
-      out += w;
-    }
-  }
-  return out;
-}
-
-dns::Rr parse_record(std::string_view command, const dns::Bytes& owner, uint32_t ttl,
-                     uint16_t type, const std::vector<std::string>& rdata) {
-  std::string line = fmt::format("{} {} IN {} {}", dns::name_to_text(owner), ttl,
-                                 dns::type_to_text(type), join_rdata(rdata));
-  auto rr = zonefile::parse_absolute_rr(line);
-  if (!rr) throw DataError(fmt::format("{}: RDATA '{}': {}", command, join_rdata(rdata),
-                                       rr.error().message));
-  return std::move(rr.value());
-}
-
-store::ZoneInfo zone_of(std::string_view command, store::Db& db, const dns::Bytes& owner) {
-  auto zone = store::find_enclosing_zone(db, owner);
-  if (!zone) {
-    throw DataError(fmt::format("{}: {} is not inside any zone in {}", command,
-                                dns::name_to_text(owner), db.path()));
-  }
-  return *zone;
-}
-
-std::vector<dns::Rr> rrs_of(const std::vector<store::StoredRr>& stored) {
-  std::vector<dns::Rr> out;
-  for (const auto& s : stored) out.push_back(s.rr);
-  return out;
-}
 
 int record_add(const Context& ctx, int argc, char** argv) {
   constexpr std::string_view kCmd = "record add";
@@ -113,6 +39,7 @@ int record_add(const Context& ctx, int argc, char** argv) {
                         "Add one record, written as on a zone-file line with absolute names.\n"
                         "The zone is the longest zone in the database that contains NAME.\n"
                         "Adding an SOA at the apex replaces the existing one.\n"
+                        "With --backend the record is served only while that backend is up.\n"
                         "  NAME   owner, absolute (ending with a dot)\n"
                         "  TTL    seconds, 0..2147483647\n"
                         "  TYPE   A, AAAA, SRV, NAPTR, ... or TYPEnnn\n"
@@ -123,7 +50,11 @@ int record_add(const Context& ctx, int argc, char** argv) {
       ("h,help", "print this help")
       ("name", "owner name, absolute", cxxopts::value<std::string>())
       ("ttl", "TTL in seconds", cxxopts::value<std::string>())
-      ("type", "record type (A, AAAA, SRV, NAPTR, TYPE65280...)", cxxopts::value<std::string>());
+      ("type", "record type (A, AAAA, SRV, NAPTR, TYPE65280...)", cxxopts::value<std::string>())
+      ("backend", "govern the record by this backend (default: none, always served)",
+       cxxopts::value<std::string>(), "NAME")
+      ("priority", "failover tier within the RRset, lower preferred, 0..65535 (default: 0)",
+       cxxopts::value<std::string>(), "N");
   opts.parse_positional({"name", "ttl", "type"});
   std::vector<std::string> rdata;
   auto r = parse_options(opts, kCmd, argc, argv, &rdata);
@@ -137,10 +68,24 @@ int record_add(const Context& ctx, int argc, char** argv) {
   uint16_t type = type_arg(kCmd, r["type"].as<std::string>());
   if (rdata.empty()) throw UsageError("record add: RDATA is missing");
   dns::Rr rr = parse_record(kCmd, owner, ttl, type, rdata);
+  bool governed = r.count("backend") > 0;
+  if (r.count("priority") && !governed) throw UsageError("record add: --priority needs --backend");
+  if (governed && rr.type == LDNS_RR_TYPE_SOA) {
+    throw UsageError("record add: --backend: an SOA record cannot be governed");
+  }
+  if (r.count("priority")) {
+    rr.priority = static_cast<int32_t>(int_arg(kCmd, "--priority", r["priority"].as<std::string>(), 0, 65535));
+  }
 
   store::Db db(ctx.db_path);
   store::Transaction tx(db);
   store::ZoneInfo zone = zone_of(kCmd, db, owner);
+  std::string governance;
+  if (governed) {
+    store::Backend b = backend_named("record add: --backend", db, r["backend"].as<std::string>());
+    rr.backend_id = b.id;
+    governance = fmt::format(", backend {} priority {}", b.name, rr.priority);
+  }
   dns::Bytes origin = dns::name_from_text(zone.name).value();
   auto at_owner = store::records_at(db, zone.id, owner);
   std::vector<dns::Rr> others;
@@ -174,8 +119,10 @@ int record_add(const Context& ctx, int argc, char** argv) {
   }
   store::insert_record(db, zone.id, rr);
   store::set_zone_serial(db, zone.id, serial, store::unix_now());
+  if (governed) warn_soa_minimum(ctx, kCmd, db, zone, false);
   tx.commit();
-  ctx.out << fmt::format("added {} (zone {}, serial {})\n", dns::rr_to_text(rr), zone.name, serial);
+  ctx.out << fmt::format("added {} (zone {}, serial {}{})\n", dns::rr_to_text(rr), zone.name,
+                         serial, governance);
   return kExitOk;
 }
 
@@ -247,11 +194,12 @@ std::string rdata_text(const std::string& line) {
 
 int record_list(const Context& ctx, int argc, char** argv) {
   cxxopts::Options opts("fodns record list",
-                        "List the records of ZONE, or of every zone, in export order.");
+                        "List the records of ZONE, or of every zone, in export order.\n"
+                        "A governed record ends with a comment: `; backend NAME priority N`.");
   opts.custom_help("[OPTIONS]");
   opts.positional_help("[ZONE]");
   opts.add_options()
-      ("json", "print a JSON array of {zone, name, ttl, type, rdata}",
+      ("json", "print a JSON array of {zone, name, ttl, type, rdata, backend, priority}",
        cxxopts::value<bool>()->default_value("false"))
       ("h,help", "print this help")
       ("zone", "zone name (default: every zone)", cxxopts::value<std::string>());
@@ -276,16 +224,30 @@ int record_list(const Context& ctx, int argc, char** argv) {
   if (json) ctx.out << "[";
   for (const auto& zone : zones) {
     auto content = store::load_zone(db, zone);
+    // Governed records are few; find each listed record's governance by its content
+    // (a zone holds no duplicate records: the validator refuses them).
+    std::map<std::tuple<std::string, uint16_t, dns::Bytes>, const store::GovernedRecord*> gov;
+    auto governed = store::governed_records(db, zone.id);
+    for (const auto& g : governed) gov[{g.owner, g.type, g.rdata}] = &g;
     for (const dns::Rr* rr : zonefile::export_order(content)) {
       std::string line = dns::rr_to_text(*rr);
+      const store::GovernedRecord* g = nullptr;
+      if (!gov.empty()) {
+        auto it = gov.find({store::owner_to_text(rr->owner), rr->type, rr->rdata});
+        if (it != gov.end()) g = it->second;
+      }
       if (!json) {
-        ctx.out << line << '\n';
+        ctx.out << line;
+        if (g) ctx.out << fmt::format(" ; backend {} priority {}", g->backend, g->priority);
+        ctx.out << '\n';
         continue;
       }
       ctx.out << fmt::format(
-          "{}{{\"zone\":\"{}\",\"name\":\"{}\",\"ttl\":{},\"type\":\"{}\",\"rdata\":\"{}\"}}",
+          "{}{{\"zone\":\"{}\",\"name\":\"{}\",\"ttl\":{},\"type\":\"{}\",\"rdata\":\"{}\","
+          "\"backend\":{},\"priority\":{}}}",
           first ? "" : ",", json_escape(zone.name), json_escape(dns::name_to_text(rr->owner)),
-          rr->ttl, json_escape(dns::type_to_text(rr->type)), json_escape(rdata_text(line)));
+          rr->ttl, json_escape(dns::type_to_text(rr->type)), json_escape(rdata_text(line)),
+          g ? "\"" + json_escape(g->backend) + "\"" : "null", g ? g->priority : 0);
       first = false;
     }
   }
@@ -308,6 +270,7 @@ int run_record(const Context& ctx, int argc, char** argv) {
   if (sub == "add") return record_add(ctx, argc - 1, argv + 1);
   if (sub == "rm") return record_rm(ctx, argc - 1, argv + 1);
   if (sub == "list") return record_list(ctx, argc - 1, argv + 1);
+  if (sub == "set-backend") return record_set_backend(ctx, argc - 1, argv + 1);
   ctx.err << fmt::format("record: unknown subcommand '{}'\n", sub) << kRecordUsage;
   return kExitUsage;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli_common.h"
+#include "cli/governance.h"
 #include "store/zone_repo.h"
 #include "zonefile/zone_file.h"
 #include "zonefile/zone_validator.h"
@@ -67,6 +68,9 @@ int zone_import(const Context& ctx, int argc, char** argv) {
                                 pz.origin_text));
   }
   uint32_t serial = store::store_zone(db, pz.content, store::unix_now());
+  if (auto zone = store::find_zone(db, pz.origin_text)) {
+    warn_soa_minimum(ctx, file, db, *zone, /*only_if_governed=*/true);  // --replace keeps governance
+  }
   tx.commit();
   ctx.out << fmt::format("imported {} ({} records, serial {})\n", pz.origin_text,
                          pz.content.rrs.size(), serial);

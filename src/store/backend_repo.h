@@ -63,6 +63,60 @@ std::vector<Event> recent_events(Db& db, int limit);
 /// Moves the zone's served serial one step forward (RFC 1982) and returns it.
 uint32_t bump_zone_serial(Db& db, int64_t zone_id, int64_t now_s);
 
+// --- Edits made by the CLI (`fodns backend ...`, `record set-backend`, `rrset set`) ---
+
+/// Inserts `b` (b.id is ignored). created_at/updated_at are unix seconds, as for zones.
+/// @return the new id. Throws StoreError if the name is taken (UNIQUE).
+int64_t insert_backend(Db& db, const Backend& b, int64_t now_s);
+/// Rewrites the configuration columns of backend `b.id` (not drained/drain_reason).
+void update_backend(Db& db, const Backend& b, int64_t now_s);
+void set_backend_drained(Db& db, int64_t backend_id, bool drained, std::string_view reason,
+                         int64_t now_s);
+/// Deletes a backend; its backend_state row goes with it and its events keep the name
+/// (backend_id set NULL). Records it governs must be ungoverned first (foreign key).
+void delete_backend(Db& db, int64_t backend_id);
+
+/// The last stored health of one backend, if `fodns serve` ever saved one.
+std::optional<BackendState> load_backend_state(Db& db, int64_t backend_id);
+/// When the backend was last drained (the newest event to "drained"), unix ms.
+std::optional<int64_t> last_drain_ms(Db& db, int64_t backend_id);
+
+/// How many records of each zone a backend governs, by zone name.
+struct BackendUse {
+  int64_t zone_id = 0;
+  std::string zone;
+  int64_t records = 0;
+};
+std::vector<BackendUse> backend_usage(Db& db, int64_t backend_id);
+/// Governed record counts of every backend, by backend id (backends with none are absent).
+std::map<int64_t, int64_t> governed_counts(Db& db);
+/// Makes the records governed by `backend_id` ungoverned (served always). @return how many.
+int64_t ungovern_records(Db& db, int64_t backend_id);
+/// Governs record `record_id` by `backend_id` (0: ungoverned) at `priority`.
+void set_record_backend(Db& db, int64_t record_id, int64_t backend_id, int32_t priority);
+
+/// A governed record of one zone, for listings.
+struct GovernedRecord {
+  int64_t record_id = 0;
+  std::string owner;  // owner column text, "sip.example.net."
+  uint16_t type = 0;
+  std::vector<uint8_t> rdata;
+  int64_t backend_id = 0;
+  std::string backend;
+  int32_t priority = 0;
+};
+std::vector<GovernedRecord> governed_records(Db& db, int64_t zone_id);
+
+/// One row of rrset_policy; `owner` is owner column text (store::owner_to_text).
+struct RrsetPolicyRow {
+  std::string all_down = "open";  // open | closed
+  std::optional<uint32_t> ttl;    // nullopt: the default governed TTL
+};
+std::optional<RrsetPolicyRow> find_rrset_policy(Db& db, int64_t zone_id, std::string_view owner,
+                                                uint16_t type);
+void upsert_rrset_policy(Db& db, int64_t zone_id, std::string_view owner, uint16_t type,
+                         const RrsetPolicyRow& p);
+
 int64_t unix_now_ms();
 
 }  // namespace fodns::store

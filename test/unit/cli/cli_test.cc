@@ -198,7 +198,8 @@ TEST_CASE("cli: record add bumps the serial (RFC 1982 wrap) and refuses bad inpu
   CHECK(served_serial(f.db()) == 1);
   auto list = f.run({"record", "list", "example.net", "--json"});
   CHECK(list.out.find("{\"zone\":\"example.net.\",\"name\":\"t.example.net.\",\"ttl\":60,"
-                      "\"type\":\"TXT\",\"rdata\":\"\\\"hello world\\\"\"}") != std::string::npos);
+                      "\"type\":\"TXT\",\"rdata\":\"\\\"hello world\\\"\","
+                      "\"backend\":null,\"priority\":0}") != std::string::npos);
 
   auto before = f.run({"zone", "export", "example.net"}).out;
   struct Bad {
