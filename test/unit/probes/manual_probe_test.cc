@@ -1,6 +1,6 @@
 // Manual driver: probes a live server named by the environment, e.g.
-//   FODNS_PROBE_TARGET=127.0.1.1:5060 FODNS_PROBE_KINDS=sip-udp,sip-tcp \
-//     build/test/unit/unit_tests -tc='manual*' -s
+//   FODNS_PROBE_TARGET=127.0.1.1:5060 FODNS_PROBE_KINDS=sip-udp,sip-tcp
+//   build/test/unit/unit_tests -tc='manual*' -s
 // Does nothing (and passes) when FODNS_PROBE_TARGET is unset. Kinds:
 // sip-udp, sip-tcp, tcp, icmp. Used to check our OPTIONS against Kamailio
 // (probes/sip_options/testdata/kamailio.cfg).
@@ -26,7 +26,7 @@ TEST_CASE("manual: probe the server in FODNS_PROBE_TARGET") {
   std::string kinds = kinds_env ? kinds_env : "sip-udp,sip-tcp";
   Loop l;
   for (const char* kind : {"sip-udp", "sip-tcp", "tcp", "icmp"}) {
-    if (kinds.find(kind) == std::string::npos) continue;
+    if (("," + kinds + ",").find("," + std::string(kind) + ",") == std::string::npos) continue;
     Target tg = target_at(addr, Kind::SipOptions);
     if (std::string(kind) == "sip-tcp") tg.transport = SipTransport::Tcp;
     if (std::string(kind) == "tcp") tg.kind = Kind::Tcp;
@@ -34,7 +34,7 @@ TEST_CASE("manual: probe the server in FODNS_PROBE_TARGET") {
     auto p = make_probe(&l.loop, tg);
     auto r = run_once(&l.loop, *p);
     REQUIRE(r.result);
-    MESSAGE(kind << " " << t << ": " << outcome_name(r.result->outcome) << " \"" << r.result->detail
+    MESSAGE(std::string(kind) << " " << t << ": " << outcome_name(r.result->outcome) << " \"" << r.result->detail
                  << "\" rtt=" << r.result->rtt.count() << "us after " << r.ms << " ms");
   }
 }
