@@ -126,6 +126,18 @@ ProbeResult result_from_error(int uv_err, std::string_view refused_detail, std::
       r.outcome = Outcome::Unreachable;
       r.detail = "network unreachable";
       break;
+    // The route says no: EINVAL is what the kernel returns for a blackhole
+    // route, EACCES for a prohibit route, EPERM for a local firewall drop.
+    // The address itself was validated when the backend was configured.
+    case UV_EINVAL:
+      r.outcome = Outcome::Unreachable;
+      r.detail = "no route (blackhole route)";
+      break;
+    case UV_EACCES:
+    case UV_EPERM:
+      r.outcome = Outcome::Unreachable;
+      r.detail = "administratively prohibited (prohibit route or local firewall)";
+      break;
     case UV_ETIMEDOUT:
       r.outcome = Outcome::Timeout;
       r.detail = "timed out (kernel)";

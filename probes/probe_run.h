@@ -84,7 +84,9 @@ class RunningProbe : public Probe {
 
 /// Maps a libuv/socket error of a connect, send or receive to an outcome:
 /// ECONNREFUSED -> Refused (`refused_detail`), EHOSTUNREACH/ENETUNREACH ->
-/// Unreachable, ETIMEDOUT -> Timeout, anything else -> Error ("<what>: <strerror>").
+/// Unreachable, EINVAL (blackhole route), EACCES/EPERM (prohibit route, local
+/// firewall) -> Unreachable, ETIMEDOUT -> Timeout, anything else -> Error
+/// ("<what>: <strerror>").
 ProbeResult result_from_error(int uv_err, std::string_view refused_detail, std::string_view what);
 /// "timeout after 800 ms"
 std::string timeout_detail(std::chrono::milliseconds t);
