@@ -107,11 +107,16 @@ TEST_CASE("OPTIONS request: fresh branch, Call-ID and tag every time") {
 TEST_CASE("reply parser: 200, 503 and 1xx answering our request") {
   auto local = addr("127.0.0.1", 40000);
   SipRequest req = build_options_request("sip:127.0.0.1:5060", SipTransport::Udp, sa(local), 3);
-  for (auto [status, code, reason] : {std::tuple{"200 OK", 200, "OK"},
-                                      std::tuple{"503 Service Unavailable", 503, "Service Unavailable"},
-                                      std::tuple{"100 Trying", 100, "Trying"}, std::tuple{"408 Request Timeout", 408,
-                                                                                          "Request Timeout"}}) {
-    CAPTURE(status);
+  struct Case {
+    std::string status;
+    int code;
+    std::string reason;
+  };
+  for (const auto& [status, code, reason] :
+       {Case{"200 OK", 200, "OK"}, Case{"503 Service Unavailable", 503, "Service Unavailable"},
+        Case{"100 Trying", 100, "Trying"}, Case{"408 Request Timeout", 408, "Request Timeout"}}) {
+    const std::string& line = status;  // clang: structured bindings cannot be captured (CAPTURE is a lambda)
+    CAPTURE(line);
     auto r = parse_sip_reply(reply_to(req, status));
     REQUIRE(r.ok());
     CHECK(r->status == code);
