@@ -681,3 +681,294 @@ def dig(addr, port, *args, tcp=False):
         if line.startswith(';; flags:'):
             flags = set(line.split(':')[1].split(';')[0].split())
     return status, flags, cp.stdout
+
+
+# --------------------------------------------------------------------------
+# Failover helpers (test_failover_*.py, tools/bench/failover*): fodns with
+# backends configured between import and serve, its status/events/metrics,
+# answer sets, and Kamailio instances run in the foreground.
+# --------------------------------------------------------------------------
+import json  # noqa: E402
+import signal  # noqa: E402
+import urllib.request  # noqa: E402
+
+
+def wait_for(pred, timeout=5.0, interval=0.02):
+    """Poll pred() until it returns a true value or timeout seconds pass.
+    Returns (value, seconds waited); value is the last (false) one on timeout."""
+    start = time.monotonic()
+    val = None
+    while True:
+        try:
+            val = pred()
+        except (OSError, ParseError):
+            val = None
+        if val:
+            return val, time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            return val, time.monotonic() - start
+        time.sleep(interval)
+
+
+def fodns_serve_has_option(exe, option):
+    cp = subprocess.run([exe, 'serve', '--help'], capture_output=True, text=True, timeout=30)
+    return option in cp.stdout + cp.stderr
+
+
+class FailoverFodns(Fodns):
+    """fodns for failover tests: `import_zones()`, then configure backends with
+    `cli(...)`, then `serve()`. With http=True (and when `serve --help` knows
+    --http) it also serves /metrics on a free port; otherwise --http none."""
+    name = 'fodns'
+
+    def __init__(self, zones=None, threads=2, http=True):
+        super().__init__(zones=zones, threads=threads)
+        self.exe = os.path.abspath(self.exe)  # serve runs in self.tmp
+        self.want_http = http
+        self.http_port = None
+
+    def import_zones(self):
+        for origin, path in self.zones:
+            self.cli('zone', 'import', path)
+        return self
+
+    def serve(self, extra_args=(), deadline_s=15.0):
+        apex = self.zones[0][0]
+        has_http = fodns_serve_has_option(self.exe, '--http')
+        last = ''
+        for attempt in range(5):
+            self.port = free_port(False)
+            argv = [self.exe, '--db', self.db, 'serve', '--listen', '127.0.0.1:%d' % self.port,
+                    '--threads', str(self.threads)]
+            self.http_port = None
+            if has_http:
+                if self.want_http:
+                    self.http_port = free_port(False)
+                    argv += ['--http', '127.0.0.1:%d' % self.http_port]
+                else:
+                    argv += ['--http', 'none']
+            argv += list(extra_args)
+            self._spawn(argv)
+            if wait_answering(self.addr, self.port, apex, deadline_s, self.proc):
+                return self
+            last = self.log_text()
+            self.stop()
+        raise RuntimeError('fodns serve did not come up on 127.0.0.1\n' + last)
+
+    def start(self):
+        return self.import_zones().serve()
+
+    # --- state ------------------------------------------------------------
+    def status(self):
+        return json.loads(self.cli('status', '--json').stdout)
+
+    def backend_status(self, name):
+        for b in self.status()['backends']:
+            if b['name'] == name:
+                return b
+        return None
+
+    def events(self, limit=1000):
+        return json.loads(self.cli('events', '--limit', str(limit), '--json').stdout)
+
+    def soa_serial(self, zone='example.net.'):
+        m = self.query(zone, 'SOA', timeout=1.0)
+        if m is None or not m.answer:
+            return None
+        return int(m.answer[0].text.split()[2])
+
+    def metrics(self):
+        """/metrics as {(name, frozenset(labels)): value}, or None without HTTP."""
+        if self.http_port is None:
+            return None
+        with urllib.request.urlopen('http://127.0.0.1:%d/metrics' % self.http_port,
+                                    timeout=3) as r:
+            text = r.read().decode()
+        out = {}
+        for line in text.splitlines():
+            if not line or line.startswith('#'):
+                continue
+            head, _, value = line.rpartition(' ')
+            name, labels = head, frozenset()
+            if '{' in head:
+                name, rest = head.split('{', 1)
+                labels = frozenset(tuple(kv.split('=', 1)) for kv in
+                                   rest.rstrip('}').replace('"', '').split(',') if kv)
+            try:
+                out[(name, labels)] = float(value)
+            except ValueError:
+                pass
+        return out
+
+    def metric(self, name, **labels):
+        m = self.metrics()
+        if m is None:
+            return None
+        return m.get((name, frozenset(labels.items())))
+
+    # --- answers ----------------------------------------------------------
+    def addrs(self, qname, qtype='A', tcp=False):
+        """Set of A/AAAA addresses answered for qname, or None on no reply."""
+        m = self.query(qname, qtype, tcp=tcp, timeout=1.0)
+        if m is None:
+            return None
+        return {rr.text for rr in m.rrs('answer', qtype)}
+
+    def srv_targets(self, qname):
+        """(set of SRV targets in the answer, set of names with A in additional)."""
+        m = self.query(qname, 'SRV', timeout=1.0)
+        if m is None:
+            return None
+        targets = {rr.text.split()[3].lower() for rr in m.rrs('answer', 'SRV')}
+        glue = {rr.name.lower() for rr in m.rrs('additional', 'A')}
+        return targets, glue
+
+
+def sip_options_request(addr, port, transport='udp', local=('127.0.0.1', 0)):
+    branch = 'z9hG4bK%016x' % random.getrandbits(64)
+    callid = '%016x@fodns-test' % random.getrandbits(64)
+    proto = 'TCP' if transport == 'tcp' else 'UDP'
+    msg = ('OPTIONS sip:%s:%d SIP/2.0\r\n'
+           'Via: SIP/2.0/%s %s:%d;branch=%s;rport\r\n'
+           'From: <sip:probe@fodns.test>;tag=%08x\r\n'
+           'To: <sip:%s:%d>\r\n'
+           'Call-ID: %s\r\n'
+           'CSeq: 1 OPTIONS\r\n'
+           'Max-Forwards: 70\r\n'
+           'Content-Length: 0\r\n\r\n') % (addr, port, proto, local[0], local[1] or 5060, branch,
+                                           random.getrandbits(32), addr, port, callid)
+    return msg.encode(), callid
+
+
+def sip_ping(addr, port=5060, transport='udp', timeout=0.5, extra_headers=''):
+    """Send one OPTIONS; return the final status code, or None."""
+    try:
+        if transport == 'tcp':
+            s = socket.create_connection((addr, port), timeout=timeout)
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(timeout)
+            s.connect((addr, port))
+        try:
+            wire, callid = sip_options_request(addr, port, transport, s.getsockname())
+            if extra_headers:
+                wire = wire.replace(b'Content-Length: 0', extra_headers.encode() +
+                                    b'\r\nContent-Length: 0')
+            s.sendall(wire) if transport == 'tcp' else s.send(wire)
+            data = b''
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                chunk = s.recv(65535)
+                if not chunk:
+                    break
+                data += chunk
+                if b'\r\n\r\n' in data:
+                    break
+            first = data.split(b'\r\n', 1)[0].split()
+            if len(first) >= 2 and first[0] == b'SIP/2.0' and callid.encode() in data:
+                return int(first[1])
+            return None
+        finally:
+            s.close()
+    except (OSError, ValueError):
+        return None
+
+
+KAMAILIO_DIR = os.path.join(HERE, 'kamailio')
+
+
+def kamailio_binary():
+    for p in ('/usr/sbin/kamailio', shutil.which('kamailio') or ''):
+        if p and os.path.exists(p):
+            return p
+    return None
+
+
+class Kamailio:
+    """One Kamailio in the foreground (-DD -E) in its own process group, with
+    test/integration/kamailio/options.cfg: it listens on udp and tcp ADDR:PORT
+    and answers OPTIONS with 200, or with 503 when started with mode='503'.
+    kill() sends SIGKILL to the whole group (port unreachable at once)."""
+
+    def __init__(self, addr, port=5060, tmp=None):
+        self.addr, self.port = addr, port
+        self.exe = kamailio_binary()
+        self.tmp = tmp or tempfile.mkdtemp(prefix='fodns-e2e-kamailio-')
+        self.proc = None
+        self.log_path = os.path.join(self.tmp, 'kamailio-%s.log' % addr)
+        self.starts = 0
+
+    def start(self, mode='200', deadline_s=15.0):
+        """Start and wait until it answers OPTIONS over UDP and TCP."""
+        assert self.proc is None
+        run = os.path.join(self.tmp, 'run-%s-%d' % (self.addr, self.starts))
+        os.makedirs(run, exist_ok=True)
+        self.starts += 1
+        argv = [self.exe, '-DD', '-E', '-n', '1', '-m', '16', '-M', '4', '-Y', run,
+                '-f', os.path.join(KAMAILIO_DIR, 'options.cfg'),
+                '-A', 'LISTEN_UDP=udp:%s:%d' % (self.addr, self.port),
+                '-A', 'LISTEN_TCP=tcp:%s:%d' % (self.addr, self.port)]
+        if mode == '503':
+            argv += ['-A', 'ANSWER_503']
+        want = 503 if mode == '503' else 200
+        end = time.monotonic() + deadline_s
+        while True:
+            self._log = open(self.log_path, 'ab')
+            self.proc = subprocess.Popen(argv, stdout=self._log, stderr=self._log,
+                                         stdin=subprocess.DEVNULL, cwd=self.tmp,
+                                         start_new_session=True)
+            ok, _ = wait_for(lambda: (self.proc.poll() is not None) or
+                             (sip_ping(self.addr, self.port, 'udp') == want and
+                              sip_ping(self.addr, self.port, 'tcp') == want),
+                             timeout=max(1.0, min(8.0, end - time.monotonic())), interval=0.1)
+            if ok and self.proc.poll() is None:
+                return self
+            self.kill()
+            if time.monotonic() > end:  # e.g. the address is taken by someone else
+                raise RuntimeError('kamailio on %s:%d did not come up\n%s' %
+                                   (self.addr, self.port, self.log_text()))
+            time.sleep(0.5)
+
+    def set_answer(self, code):
+        """Make the running instance answer later OPTIONS with `code`."""
+        got, _ = wait_for(lambda: sip_ping(self.addr, self.port, 'udp',
+                                           extra_headers='X-Fodns-Answer: %d' % code) == 200 and
+                          sip_ping(self.addr, self.port, 'udp') == code, timeout=5, interval=0.1)
+        if not got:
+            raise RuntimeError('kamailio on %s did not switch to %d' % (self.addr, code))
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        # The children share the group and got the same signal; a dead child
+        # (zombie until PID 1 reaps it) holds no sockets any more.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc = None
+        self._log.close()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_text(self):
+        try:
+            with open(self.log_path, errors='replace') as f:
+                return f.read()[-4000:]
+        except OSError:
+            return ''
+
+    def cleanup(self, keep=False):
+        self.kill()
+        if not keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
