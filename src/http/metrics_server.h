@@ -1,0 +1,98 @@
+// MetricsServer: the HTTP side of fodns — GET/HEAD /metrics (Prometheus text
+// 0.0.4), /healthz and /status — on libmicrohttpd.
+//
+// Threading: start()/stop() are called from the control thread. Requests are
+// served on one internal libmicrohttpd thread (epoll), which reads only the
+// StatusBoard (one pointer copy under its mutex) and the workers' counters
+// (relaxed loads). It never touches SQLite, a DNS worker's loop or the
+// control loop, so a slow or hostile HTTP client cannot slow DNS answering.
+//
+// Bounds (MetricsServerOptions): at most 64 connections, 32 from one IP, a
+// 10 s inactivity timeout (a client that connects and sends nothing is
+// closed), and 32 KiB per connection for the request line and headers
+// (bigger requests get 431 or are closed).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/status_board.h"
+#include "common/result.h"
+#include "http/metrics_render.h"
+#include "server/counters.h"
+#include "server/listen_address.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+namespace fodns::http {
+
+inline constexpr std::string_view kDefaultHttpAddress = "127.0.0.1:9153";
+
+/// Parses the --http value: "ADDR:PORT" (IPv4), "[IPv6]:PORT", or "none".
+/// @return the address, std::nullopt for "none" (no HTTP server), or an error
+///         worth printing as is ("--http '...': ...").
+Result<std::optional<server::ListenAddress>> parse_http_address(std::string_view text);
+
+struct MetricsServerOptions {
+  unsigned connection_limit = 64;
+  unsigned per_ip_connection_limit = 32;
+  unsigned timeout_seconds = 10;           // idle connections are closed after this
+  size_t connection_memory_limit = 32768;  // bytes for the request line + headers
+  /// Process-wide probe counters to export; null leaves those families out.
+  const probes::ProbeMetrics* probe_metrics = nullptr;
+};
+
+/// Returns the counters of every DNS worker; the pointers must stay valid for
+/// the server's life. Called on the HTTP thread at every scrape.
+using WorkerCountersFn = std::function<std::vector<const server::WorkerCounters*>()>;
+
+class MetricsServer {
+ public:
+  MetricsServer(server::ListenAddress address, const app::StatusBoard& board,
+                WorkerCountersFn workers, std::chrono::system_clock::time_point start_time,
+                MetricsServerOptions options = {});
+  ~MetricsServer();  // stop()
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+
+  /// Binds the address and starts the HTTP thread. Errors (address in use,
+  /// permission) are meant to be fatal at startup.
+  Status start();
+  /// Closes the listening socket and every connection, joins the thread. Idempotent.
+  void stop();
+
+  /// The bound port (the real one when the address said port 0); 0 before start().
+  uint16_t port() const { return bound_port_; }
+  /// "127.0.0.1:9153" as bound.
+  const std::string& bound_address() const { return bound_text_; }
+  const HttpStats& stats() const { return stats_; }
+
+  /// The three documents, as the routes serve them (also used by tests).
+  std::string render_metrics_text() const;
+  /// @return {status code, body}: 200 "ok\n" or 503 and a one-line reason.
+  std::pair<int, std::string> health() const;
+  std::string status_json() const;
+
+ private:
+  struct Access;  // the libmicrohttpd callbacks
+  void render_into(fmt::memory_buffer& out) const;
+
+  server::ListenAddress address_;
+  const app::StatusBoard& board_;
+  WorkerCountersFn workers_;
+  double start_time_seconds_;
+  MetricsServerOptions options_;
+  MHD_Daemon* daemon_ = nullptr;
+  uint16_t bound_port_ = 0;
+  std::string bound_text_;
+  mutable HttpStats stats_;
+};
+
+}  // namespace fodns::http

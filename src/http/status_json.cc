@@ -1,0 +1,106 @@
+#include "http/status_json.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+namespace fodns::http {
+
+namespace {
+
+void str_or_null(std::string& out, std::string_view s) {
+  if (s.empty()) {
+    out += "null";
+    return;
+  }
+  out += '"';
+  append_json_escaped(out, s);
+  out += '"';
+}
+
+void str(std::string& out, std::string_view s) {
+  out += '"';
+  append_json_escaped(out, s);
+  out += '"';
+}
+
+void int_or_null(std::string& out, int64_t v) {
+  if (v == 0) {
+    out += "null";
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  }
+}
+
+}  // namespace
+
+void append_json_escaped(std::string& out, std::string_view s) {
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+}
+
+std::string render_status_json(const app::StatusData& st) {
+  std::string out;
+  out.reserve(64 + st.backends.size() * 320 + st.zones.size() * 64);
+  out += "{\"backends\":[";
+  for (size_t i = 0; i < st.backends.size(); ++i) {
+    const auto& b = st.backends[i];
+    if (i) out += ',';
+    out += "{\"name\":";
+    str(out, b.name);
+    out += ",\"address\":";
+    str(out, b.address);
+    fmt::format_to(std::back_inserter(out), ",\"port\":{},\"probe\":", b.port);
+    str(out, b.probe);
+    out += ",\"transport\":";
+    str(out, b.transport);
+    out += ",\"state\":";
+    str_or_null(out, b.drained ? std::string_view("drained") : std::string_view(b.state));
+    // As the CLI: a backend never probed has no "since".
+    out += ",\"since_ms\":";
+    int_or_null(out, b.state == "unknown" && b.last_check_ms == 0 && !b.drained ? 0 : b.since_ms);
+    out += ",\"last_check_ms\":";
+    int_or_null(out, b.last_check_ms);
+    out += ",\"last_rtt_ms\":";
+    if (b.last_rtt_us < 0) {
+      out += "null";
+    } else {
+      fmt::format_to(std::back_inserter(out), "{:.3f}", static_cast<double>(b.last_rtt_us) / 1000);
+    }
+    out += ",\"last_result\":";
+    str_or_null(out, b.last_result);
+    out += ",\"last_error\":";
+    str_or_null(out, b.last_error);
+    fmt::format_to(std::back_inserter(out), ",\"successes\":{},\"failures\":{},\"drained\":{}",
+                   b.successes, b.failures, b.drained ? "true" : "false");
+    out += ",\"drain_reason\":";
+    str_or_null(out, b.drain_reason);
+    out += '}';
+  }
+  out += "],\"zones\":[";
+  for (size_t i = 0; i < st.zones.size(); ++i) {
+    const auto& z = st.zones[i];
+    if (i) out += ',';
+    out += "{\"name\":\"";
+    append_json_escaped(out, z.name);
+    fmt::format_to(std::back_inserter(out), "\",\"serial\":{},\"records\":{}}}", z.serial,
+                   z.records_stored);
+  }
+  out += "]}\n";
+  return out;
+}
+
+}  // namespace fodns::http
