@@ -7,7 +7,7 @@
 // (relaxed loads). It never touches SQLite, a DNS worker's loop or the
 // control loop, so a slow or hostile HTTP client cannot slow DNS answering.
 //
-// Bounds (MetricsServerOptions): at most 64 connections, 32 from one IP, a
+// Bounds (MetricsServerOptions): at most 128 connections, 16 from one IP, a
 // 10 s inactivity timeout (a client that connects and sends nothing is
 // closed), and 32 KiB per connection for the request line and headers
 // (bigger requests get 431 or are closed).
@@ -41,8 +41,10 @@ inline constexpr std::string_view kDefaultHttpAddress = "127.0.0.1:9153";
 Result<std::optional<server::ListenAddress>> parse_http_address(std::string_view text);
 
 struct MetricsServerOptions {
-  unsigned connection_limit = 64;
-  unsigned per_ip_connection_limit = 32;
+  // 16 per IP is plenty for a Prometheus pair and Grafana, and it takes 8
+  // addresses to fill the 128 slots (128 x 32 KiB = 4 MiB of request buffers).
+  unsigned connection_limit = 128;
+  unsigned per_ip_connection_limit = 16;
   unsigned timeout_seconds = 10;           // idle connections are closed after this
   size_t connection_memory_limit = 32768;  // bytes for the request line + headers
   /// Process-wide probe counters to export; null leaves those families out.
