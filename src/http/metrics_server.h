@@ -85,6 +85,8 @@ class MetricsServer {
  private:
   struct Access;  // the libmicrohttpd callbacks
   void render_into(fmt::memory_buffer& out) const;
+  /// The last /metrics render if it is recent enough, else a new one. HTTP thread only.
+  std::shared_ptr<const fmt::memory_buffer> cached_render();
 
   server::ListenAddress address_;
   const app::StatusBoard& board_;
@@ -95,6 +97,10 @@ class MetricsServer {
   uint16_t bound_port_ = 0;
   std::string bound_text_;
   mutable HttpStats stats_;
+  // Owned by the HTTP thread (libmicrohttpd runs one): see cached_render().
+  std::shared_ptr<const fmt::memory_buffer> cache_;
+  int64_t cache_at_us_ = 0;
+  int64_t cache_render_us_ = 0;
 };
 
 }  // namespace fodns::http
