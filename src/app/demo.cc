@@ -18,6 +18,7 @@
 #include "app/sip_responder.h"
 #include "common/log.h"
 #include "demo_zone.h"
+#include "http/metrics_server.h"
 #include "dns/query.h"
 #include "store/db.h"
 #include "store/zone_repo.h"
@@ -116,13 +117,14 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
                            "OPTIONS responders as backends, and a primary that fails on a schedule.");
   options.add_options()
       ("dns", "DNS address to serve on", cxxopts::value<std::string>()->default_value("127.0.0.1:5353"))
+      ("http", "Metrics/status HTTP address, or none", cxxopts::value<std::string>()->default_value("127.0.0.1:9153"))
       ("sip-port", "UDP port of the two SIP responders (127.0.1.1 and 127.0.1.2)",
        cxxopts::value<int>()->default_value("5060"))
       ("cycle", "Seconds between two failures of the primary", cxxopts::value<int>()->default_value("30"))
       ("down", "Seconds the primary stays down each cycle", cxxopts::value<int>()->default_value("15"))
       ("keep", "Keep the demo database when stopping (prints where it is)")
       ("h,help", "Show this help");
-  std::string dns_addr;
+  std::string dns_addr, http_text;
   int sip_port = 5060, cycle = 30, down = 15;
   bool keep = false;
   try {
@@ -132,6 +134,7 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
       return 0;
     }
     dns_addr = r["dns"].as<std::string>();
+    http_text = r["http"].as<std::string>();
     sip_port = r["sip-port"].as<int>();
     cycle = r["cycle"].as<int>();
     down = r["down"].as<int>();
@@ -146,6 +149,11 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
   }
   if (cycle < 2 || down < 1 || down >= cycle) {
     fmt::print(stderr, "demo: --down ({} s) must be at least 1 and shorter than --cycle ({} s)\n", down, cycle);
+    return kExitUsage;
+  }
+  auto http_addr = http::parse_http_address(http_text);
+  if (!http_addr) {
+    fmt::print(stderr, "demo: {}\n", http_addr.error().message);
     return kExitUsage;
   }
   auto listen = server::parse_listen_address(dns_addr);
@@ -183,6 +191,8 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
   ServeOptions opts;
   opts.listen = {*listen};
   opts.threads = 1;
+  opts.http = *http_addr;
+  std::string http_shown = *http_addr ? (*http_addr)->text : std::string();
   ServerHooks hooks;
   hooks.prepare = [state, sip_port](ControlLoop& control) -> Status {
     // The responders answer before the first probe round, so both backends start up.
@@ -193,7 +203,7 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
     if (auto st = state->primary->start(); !st) return st;
     return state->backup->start();
   };
-  hooks.before_run = [state, sip_port, port, host, dir](ControlLoop& control) -> Status {
+  hooks.before_run = [state, sip_port, port, host, dir, http_shown](ControlLoop& control) -> Status {
     fmt::print(
         "\nfodns demo: failover DNS for SIP, live on this machine.\n\n"
         "  zone example.net. from zones/example.net.zone, database {}\n"
@@ -203,10 +213,14 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
         "  dig @{} -p {} sip.example.net\n"
         "  dig @{} -p {} _sip._udp.example.net SRV\n"
         "  dig @{} -p {} example.net NAPTR\n"
-        "  dig @{} -p {} example.net SOA +short      (the serial moves on every failover)\n\n"
-        "Ctrl-C stops the demo and removes what it created.\n\n",
+        "  dig @{} -p {} example.net SOA +short      (the serial moves on every failover)\n"
+        "{}"
+        "\nCtrl-C stops the demo and removes what it created.\n\n",
         (dir / "demo.db").string(), kPrimaryAddr, sip_port, kBackupAddr, sip_port,
-        state->cycle_ms / 1000, state->down_ms / 1000, host, port, host, port, host, port, host, port);
+        state->cycle_ms / 1000, state->down_ms / 1000, host, port, host, port, host, port, host, port,
+        http_shown.empty() ? std::string()
+                           : fmt::format("  curl -s http://{}/metrics | grep fodns_backend_up\n"
+                                         "  curl -s http://{}/status\n", http_shown, http_shown));
     std::fflush(stdout);
     state->cycle = new uv_timer_t;
     uv_timer_init(control.loop(), state->cycle);

@@ -13,6 +13,8 @@
 #include "app/control_loop.h"
 #include "app/status_board.h"
 #include "common/log.h"
+#include "http/metrics_server.h"
+#include "probes/probe_metrics.h"
 #include "probes/probe.h"
 #include "server/listen_address.h"
 #include "server/publisher.h"
@@ -74,6 +76,8 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
        cxxopts::value<uint64_t>()->default_value("10000"))
       ("max-tcp-connections", "Open TCP connections per worker thread",
        cxxopts::value<size_t>()->default_value("1024"))
+      ("http", "HTTP address for /metrics, /healthz and /status, ADDR:PORT or [ADDR6]:PORT, or none",
+       cxxopts::value<std::string>()->default_value(std::string(http::kDefaultHttpAddress)))
       ("no-probes", "Do not probe backends; serve the health stored in the database")
       ("log-level", "debug, info, warn or error", cxxopts::value<std::string>()->default_value("info"))
       ("h,help", "Show this help");
@@ -110,6 +114,12 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
     }
     opts.max_tcp = r["max-tcp-connections"].as<size_t>();
     opts.probes = r.count("no-probes") == 0;
+    auto http_addr = http::parse_http_address(r["http"].as<std::string>());
+    if (!http_addr) {
+      fmt::print(stderr, "serve: {}\n", http_addr.error().message);
+      return kExitUsage;
+    }
+    opts.http = *http_addr;
     log::Level level;
     if (!log::parse_level(r["log-level"].as<std::string>(), &level)) {
       fmt::print(stderr, "serve: --log-level: '{}' is not one of debug, info, warn, error\n",
@@ -170,6 +180,21 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
 
   control.set_listeners_up(true);
 
+  std::unique_ptr<http::MetricsServer> metrics;
+  if (opts.http) {
+    std::vector<const server::WorkerCounters*> counters;
+    for (const auto& w : workers) counters.push_back(&w->counters());
+    http::MetricsServerOptions mo;
+    mo.probe_metrics = &probes::probe_metrics();
+    metrics = std::make_unique<http::MetricsServer>(
+        *opts.http, board, [counters] { return counters; }, std::chrono::system_clock::now(), mo);
+    if (auto st = metrics->start(); !st) {
+      log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
+      for (auto& w : workers) w->stop();
+      return kExitRuntime;
+    }
+  }
+
   std::string where;
   for (const auto& a : opts.listen) {
     if (!where.empty()) where += ",";
@@ -181,8 +206,9 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
     if (!zones.empty()) zones += ",";
     zones += fmt::format("{}@{}", snap->zone(i).apex_text(), snap->zone(i).serial());
   }
-  log::info("msg=\"serving\" listen={} transports=udp,tcp threads={} zones={} records={} db={}",
-            where, opts.threads, zones.empty() ? "none" : zones, snap->record_count(), global.db_path);
+  log::info("msg=\"serving\" listen={} transports=udp,tcp threads={} zones={} records={} db={} http={}",
+            where, opts.threads, zones.empty() ? "none" : zones, snap->record_count(), global.db_path,
+            metrics ? metrics->bound_address() : std::string("none"));
 
   SignalWatch sig;
   sig.sigint.data = &control;
@@ -207,6 +233,7 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   }
   uv_run(control.loop(), UV_RUN_DEFAULT);
   if (hooks.after_run) hooks.after_run(control);
+  if (metrics) metrics->stop();
 
   for (auto& w : workers) w->stop();
   uv_close(reinterpret_cast<uv_handle_t*>(&sig.sigint), nullptr);

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct ServeOptions {
   uint64_t tcp_idle_ms = 10000;
   size_t max_tcp = 1024;
   bool probes = true;
+  std::optional<server::ListenAddress> http;  // metrics/status endpoint; none when empty
 };
 
 /// Extension points for commands built on the server (`fodns demo`).

@@ -22,6 +22,8 @@ struct ZoneContent {
   uint32_t serial = 0;   // the served serial; the SOA in `rrs` carries it too
   std::vector<Rr> rrs;   // every record, SOA included
   std::vector<RrsetPolicy> policies;
+  /// Names that exist though no record is served there (all-down closed): NODATA, not NXDOMAIN.
+  std::vector<Bytes> empty_names;
 };
 
 }  // namespace fodns::dns

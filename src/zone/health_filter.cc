@@ -96,7 +96,11 @@ dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing
     }
   }
   for (size_t i = 0; i < zone.rrs.size(); ++i) {
-    if (!keep[i]) continue;
+    if (!keep[i]) {
+      // The name still exists (RFC 8020: NXDOMAIN would deny every type below and at it).
+      out.empty_names.push_back(zone.rrs[i].owner);
+      continue;
+    }
     dns::Rr rr = zone.rrs[i];
     if (ttl_cap[i]) rr.ttl = ttl_exact[i] ? ttl_cap[i] : std::min(rr.ttl, ttl_cap[i]);
     out.rrs.push_back(std::move(rr));

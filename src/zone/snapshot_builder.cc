@@ -254,6 +254,8 @@ Status ZoneCompiler::compile() {
   neg_soa_ = *rrset(find(apex_), dns::type::kSoa);
   neg_soa_.ttl = std::min(neg_soa_.ttl, minimum);  // RFC 2308 §5
 
+  for (const auto& name : content_.empty_names)
+    if (in_zone(name)) add_node(name);
   // Empty non-terminals exist (RFC 4592 §2.2.2): add every ancestor up to the apex.
   size_t with_data = nodes_.size();
   for (size_t i = 0; i < with_data; ++i) {

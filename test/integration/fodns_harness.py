@@ -565,9 +565,11 @@ def fodns_binary():
 class Fodns(ServerProcess):
     name = 'fodns'
 
-    def __init__(self, zones=None, threads=2):
+    def __init__(self, zones=None, threads=2, serve_args=None):
         super().__init__()
         self.exe = fodns_binary()
+        # No HTTP endpoint unless asked: tests run side by side and 9153 is shared.
+        self.serve_args = ['--http', 'none'] if serve_args is None else list(serve_args)
         self.db = os.path.join(self.tmp, 'fodns.db')
         self.zones = FIXTURE_ZONES if zones is None else zones
         self.threads = threads
@@ -592,7 +594,7 @@ class Fodns(ServerProcess):
             argv = [self.exe, '--db', self.db, 'serve', '--listen', '127.0.0.1:%d' % self.port]
             if self.ipv6:
                 argv += ['--listen', '[::1]:%d' % self.port]
-            argv += ['--threads', str(self.threads)]
+            argv += ['--threads', str(self.threads)] + self.serve_args
             self._spawn(argv)
             if wait_answering(self.addr, self.port, apex, 10.0, self.proc):
                 return self

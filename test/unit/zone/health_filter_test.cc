@@ -80,6 +80,10 @@ TEST_CASE("everything down: open serves all, closed serves none") {
   zc.policies.push_back({*dns::name_from_text("sip.example.net."), 1, true, 0});
   auto closed = zone::apply_health(zc, up({1, 2, 3}));
   CHECK(served(closed, "sip.example.net.", 1).empty());
+  // the name still exists: NODATA, not NXDOMAIN
+  auto r = test::ask(*test::build({closed}), "sip.example.net.", "A");
+  CHECK(r.rcode() == 0);
+  CHECK(r.authority().size() == 1);
 }
 
 TEST_CASE("SRV is governed through its target's addresses") {
