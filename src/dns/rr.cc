@@ -10,6 +10,18 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
   const ldns_rdf* owner = ldns_rr_owner(rr);
   if (!owner) return make_error("record without owner");
   out.owner.assign(ldns_rdf_data(owner), ldns_rdf_data(owner) + ldns_rdf_size(owner));
+  if (out.owner.size() > kMaxNameLen) return make_error("owner name longer than 255 octets");
+  // ldns accepts some records DNS cannot carry: names over 255 octets (RFC 1035 §2.3.4)
+  // and rdata with fewer fields than the type needs (a CNAME without target).
+  const ldns_rr_descriptor* d = ldns_rr_descript(ldns_rr_get_type(rr));
+  if (d && ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(d))
+    return make_error("record has {} rdata fields, its type needs at least {}", ldns_rr_rd_count(rr),
+                      ldns_rr_descriptor_minimum(d));
+  for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
+    const ldns_rdf* f = ldns_rr_rdf(rr, i);
+    if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && ldns_rdf_size(f) > kMaxNameLen)
+      return make_error("a name in the rdata is longer than 255 octets");
+  }
   name_lower(out.owner.data(), out.owner.size());
   out.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
   out.ttl = ldns_rr_ttl(rr);

@@ -63,12 +63,12 @@ void BodyWriter::write_rdata(uint16_t type, const dns::Bytes& rdata) {
     case dns::type::kCname:
     case dns::type::kPtr: {
       size_t l = name_at(0);
-      if (l == n) return write_name(p, l, true);
+      if (l > 0 && l == n) return write_name(p, l, true);
       break;
     }
     case dns::type::kMx: {
       size_t l = name_at(2);
-      if (n >= 3 && l == n - 2) {
+      if (n >= 3 && l > 0 && l == n - 2) {
         body_.insert(body_.end(), p, p + 2);
         return write_name(p + 2, l, true);
       }
