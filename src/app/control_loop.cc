@@ -34,6 +34,7 @@ ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
     uv_timer_init(&loop_, t);
     t->data = this;
   }
+  notifier_ = std::make_unique<xfr::Notifier>(&loop_, config_.notify_window_ms);
   monitor_ = std::make_unique<BackendMonitor>(&loop_, std::move(probe_factory), [this] {
     // Coalesce the transitions of one loop iteration into one rebuild.
     uv_timer_start(&republish_, on_republish, 0, 0);
@@ -42,6 +43,7 @@ ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
 
 ControlLoop::~ControlLoop() {
   monitor_.reset();  // closes probe handles
+  notifier_->close();
   for (uv_timer_t* t : {&poll_, &save_, &republish_})
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(t))) uv_close(reinterpret_cast<uv_handle_t*>(t), nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);  // lets every close callback run
@@ -172,6 +174,7 @@ Status ControlLoop::reload() {
       zones = store::load_all_zones(*db_);
       backends = store::list_backends(*db_);
       states = store::load_backend_states(*db_);
+      transfers_.load(*db_);
     } catch (...) {
       db_->exec("ROLLBACK");
       throw;
@@ -190,6 +193,8 @@ Status ControlLoop::reload() {
       slot.records_stored = content.rrs.size();
       slot.governed = zone::has_governed_records(content);
       if (!slot.governed) {
+        // Served as stored: the transfer keeper sees it now, before the records are dropped.
+        if (transfers_.enabled(content.zone_id)) (void)transfers_.served(*db_, content);
         auto compiled = zone::SnapshotBuilder::compile_zone(content);
         if (!compiled) {
           log_error_once("cannot build snapshot", compiled.error().message);
@@ -269,6 +274,21 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     }
   }
   for (auto& p : pending) {
+    ZoneSlot& slot = slots_[p.slot];
+    if (!transfers_.enabled(slot.zone_id)) continue;
+    // After a restart we cannot know what the secondaries hold of a governed zone
+    // (health may differ): a new serial, and a full transfer for them.
+    if (!started_) {
+      bump_serial(slot, p.served);
+      transfers_.reset_journal(*db_, slot.zone_id);
+    }
+    if (transfers_.served(*db_, p.served)) {
+      // New answers under an old serial (a reload saw a change the CLI did not bump).
+      bump_serial(slot, p.served);
+      (void)transfers_.served(*db_, p.served);
+    }
+  }
+  for (auto& p : pending) {
     auto compiled = zone::SnapshotBuilder::compile_zone(p.served);
     if (!compiled) {
       log_error_once("cannot build snapshot", compiled.error().message);
@@ -283,9 +303,12 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   std::vector<zone::CompiledZonePtr> compiled;
   compiled.reserve(slots_.size());
   for (const auto& slot : slots_) compiled.push_back(slot.compiled);
-  auto built = std::make_shared<const zone::ZoneSnapshot>(std::move(compiled), ++generation_);
+  auto built = std::make_shared<zone::ZoneSnapshot>(std::move(compiled), ++generation_);
+  built->set_transfers(transfers_.table());
   current_ = std::move(built);
   publisher_.publish(current_);
+  started_ = true;
+  send_notifications();
   last_error_.clear();
   published_ms_ = store::unix_now_ms();
   double secs = ms_since(t0) / 1000.0;
@@ -307,6 +330,30 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
 }  // namespace fodns::app
 
 namespace fodns::app {
+
+void ControlLoop::bump_serial(ZoneSlot& slot, dns::ZoneContent& served) {
+  try {
+    store::Transaction tx(*db_);
+    slot.serial = store::bump_zone_serial(*db_, slot.zone_id, store::unix_now_ms() / 1000);
+    tx.commit();
+  } catch (const std::exception& e) {
+    log_error_once("cannot move the serial on", e.what());
+    return;
+  }
+  slot.content.serial = slot.serial;
+  patch_soa_serial(slot.content);
+  served.serial = slot.serial;
+  patch_soa_serial(served);
+}
+
+void ControlLoop::send_notifications() {
+  if (!notifier_) return;
+  for (auto& n : transfers_.take_notifications()) {
+    std::vector<xfr::Notifier::Target> targets;
+    for (const auto& t : n.targets) targets.push_back({t.address, t.port});
+    notifier_->changed(n.zone, n.soa, std::move(targets), std::move(n.key));
+  }
+}
 
 void ControlLoop::set_listeners_up(bool up) {
   listeners_up_ = up;

@@ -17,10 +17,12 @@
 
 #include "app/backend_monitor.h"
 #include "app/status_board.h"
+#include "app/transfer_keeper.h"
 #include "common/result.h"
 #include "dns/zone_content.h"
 #include "server/publisher.h"
 #include "store/db.h"
+#include "xfr/notifier.h"
 
 namespace fodns::app {
 
@@ -35,6 +37,7 @@ struct ControlLoopConfig {
   std::string db_path;
   uint64_t poll_ms = 200;        // how often to look for CLI commits; the issue asks for < 1 s
   uint64_t save_ms = 1000;       // batch interval for probe verdicts to SQLite
+  uint64_t notify_window_ms = 1000;  // NOTIFYs of one zone are coalesced over this window
   bool probes = true;            // false: serve stored health only (benchmarks, tests)
   std::function<void(const PublishEvent&)> on_published;
 };
@@ -102,6 +105,17 @@ class ControlLoop {
   Histogram rebuild_seconds_{std::vector<uint64_t>(kRebuildBuckets.size() + 1, 0), 0, 0};
   std::vector<store::Backend> backends_config_;                // for status when probes are off
   std::map<int64_t, store::BackendState> backend_states_;      // likewise
+  TransferKeeper transfers_;
+  std::unique_ptr<xfr::Notifier> notifier_;
+  bool started_ = false;  // the first publish is done
+  /// Moves a zone's serial on (and its SOA), in its own transaction.
+  void bump_serial(ZoneSlot& slot, dns::ZoneContent& served);
+  void send_notifications();
+
+ public:
+  const std::map<std::string, xfr::NotifyStats>* notify_stats() const {
+    return notifier_ ? &notifier_->stats() : nullptr;
+  }
 };
 
 }  // namespace fodns::app

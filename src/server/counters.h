@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "dns/query.h"
+#include "xfr/outgoing.h"
 
 namespace fodns::server {
 
@@ -44,6 +45,7 @@ struct alignas(64) WorkerCounters {
   Counter tcp_accepted{0};
   Counter tcp_refused{0};       // over the connection limit
   Counter tcp_idle_closed{0};
+  std::array<Counter, static_cast<size_t>(xfr::TransferOutcome::kCount)> transfers{};  // by outcome
 };
 
 }  // namespace fodns::server

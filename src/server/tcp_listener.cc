@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "dns/wire.h"
+#include "xfr/outgoing.h"
 #include "server/worker.h"
 
 namespace fodns::server {
@@ -25,6 +26,9 @@ class TcpConnection {
     handles_open_ = 2;
     int rc = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
     if (rc != 0) return rc;
+    int namelen = sizeof peer_;
+    if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer_), &namelen) != 0)
+      peer_.ss_family = AF_UNSPEC;  // matches no ACL prefix
     bump(worker_.mutable_counters().tcp_accepted);
     bump(worker_.mutable_counters().tcp_open);
     counted_ = true;
@@ -79,10 +83,11 @@ class TcpConnection {
   void process() {
     size_t pos = 0;
     uint8_t* out = scratch_;
-    while (in_.size() - pos >= 2) {
+    while (!transfer_ && in_.size() - pos >= 2) {
       size_t len = dns::get16(in_.data() + pos);
       if (in_.size() - pos - 2 < len) break;
-      size_t rlen = worker_.answer(in_.data() + pos + 2, len, Transport::Tcp, out + 2);
+      size_t rlen = worker_.answer(in_.data() + pos + 2, len, Transport::Tcp, out + 2,
+                                   reinterpret_cast<const sockaddr*>(&peer_), &transfer_);
       pos += 2 + len;
       if (rlen == 0) continue;
       dns::put16(out, static_cast<uint16_t>(rlen));
@@ -90,14 +95,29 @@ class TcpConnection {
     }
     in_.erase(in_.begin(), in_.begin() + static_cast<long>(pos));
     flush();
-    if (pending_.size() + inflight_.size() > kMaxPendingOutput && reading_) {
+    // A transfer is sent before later queries on the connection are read (RFC 5936 §4.1
+    // allows either); its messages are made one write at a time, in flush().
+    if ((transfer_ || pending_.size() + inflight_.size() > kMaxPendingOutput) && reading_) {
       uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
       reading_ = false;
     }
   }
 
   void flush() {
-    if (writing_ || pending_.empty() || closing_) return;
+    if (writing_ || closing_) return;
+    if (pending_.empty() && transfer_) {
+      if (transfer_->next(message_)) {
+        pending_.resize(2);
+        dns::put16(pending_.data(), static_cast<uint16_t>(message_.size()));
+        pending_.insert(pending_.end(), message_.begin(), message_.end());
+        arm_idle_timer();  // a slow secondary is still making progress
+      } else {
+        transfer_.reset();
+        process();  // queries that arrived behind the transfer
+        return;
+      }
+    }
+    if (pending_.empty()) return;
     inflight_.swap(pending_);
     pending_.clear();
     uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(inflight_.data()),
@@ -119,7 +139,7 @@ class TcpConnection {
       return;
     }
     self->flush();
-    if (!self->reading_ && self->pending_.size() < kMaxPendingOutput) {
+    if (!self->reading_ && !self->transfer_ && self->pending_.size() < kMaxPendingOutput) {
       self->reading_ = true;
       uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), on_alloc, on_read);
     }
@@ -137,6 +157,9 @@ class TcpConnection {
   std::vector<uint8_t> in_;
   std::vector<uint8_t> pending_;
   std::vector<uint8_t> inflight_;
+  sockaddr_storage peer_{};
+  std::unique_ptr<xfr::TransferStream> transfer_;
+  std::vector<uint8_t> message_;
   uint8_t read_buf_[16384];
   uint8_t scratch_[2 + dns::kMaxMessage];
 };

@@ -2,8 +2,12 @@
 
 #include <unistd.h>
 
+#include <cstring>
+#include <ctime>
+
 #include "common/log.h"
 #include "dns/query.h"
+#include "dns/wire.h"
 #include "server/tcp_listener.h"
 #include "server/udp_socket.h"
 #include "zone/responder.h"
@@ -79,7 +83,8 @@ void Worker::on_stop(uv_async_t* h) {
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_), nullptr);
 }
 
-size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out) {
+size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out,
+                      const sockaddr* peer, std::unique_ptr<xfr::TransferStream>* stream) {
   dns::Query q;
   dns::ParseResult parsed = dns::parse_query(msg, len, q);
   if (q.why != dns::Malformed::None) bump(counters_.malformed[static_cast<size_t>(q.why)]);
@@ -87,6 +92,9 @@ size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8
     bump(counters_.queries[static_cast<size_t>(transport)]);
     bump(counters_.qtypes[qtype_bucket(q.qtype)]);
   }
+  if (parsed == dns::ParseResult::Ok && q.qclass == dns::kClassIn &&
+      (q.qtype == dns::type::kAxfr || q.qtype == dns::type::kIxfr) && peer)
+    return answer_transfer(q, transport, out, peer, stream);
   zone::ResponseInfo info;
   size_t rlen = zone::respond(q, parsed, current_.get(), transport == Transport::Tcp, out, &info);
   if (info.answered) {
@@ -96,6 +104,25 @@ size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8
     if (info.truncated) bump(counters_.truncated);
   }
   return rlen;
+}
+
+size_t Worker::answer_transfer(const dns::Query& q, Transport transport, uint8_t* out,
+                               const sockaddr* peer, std::unique_ptr<xfr::TransferStream>* stream) {
+  bool tcp = transport == Transport::Tcp && stream;
+  auto reply = xfr::answer_transfer(q, peer, tcp, current_ ? current_->transfers() : nullptr,
+                                    static_cast<uint64_t>(::time(nullptr)));
+  bump(counters_.transfers[static_cast<size_t>(reply.outcome)]);
+  if (reply.stream) {
+    *stream = std::move(reply.stream);
+    return 0;
+  }
+  size_t limit = tcp ? dns::kMaxMessage : dns::kMinUdpPayload;
+  if (reply.message.size() > limit) return 0;  // cannot happen: header, question, SOA, TSIG
+  std::memcpy(out, reply.message.data(), reply.message.size());
+  bump(counters_.responses);
+  bump(counters_.response_bytes, reply.message.size());
+  bump(counters_.rcodes[reply.message[3] & 0x0F]);
+  return reply.message.size();
 }
 
 }  // namespace fodns::server

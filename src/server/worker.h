@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "server/counters.h"
 #include "server/publisher.h"
+#include "xfr/outgoing.h"
 #include "zone/zone_snapshot.h"
 
 namespace fodns::server {
@@ -47,9 +48,14 @@ class Worker {
   const WorkerConfig& config() const { return config_; }
   WorkerCounters& mutable_counters() { return counters_; }
   /// Parses and answers one query into `out`; returns the response length (0: no reply).
-  size_t answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out);
+  /// AXFR/IXFR: `peer` is checked against the zone's ACL; over TCP an allowed
+  /// transfer is returned in `*stream` (and 0), to be sent message by message.
+  size_t answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out,
+                const sockaddr* peer = nullptr, std::unique_ptr<xfr::TransferStream>* stream = nullptr);
 
  private:
+  size_t answer_transfer(const dns::Query& q, Transport transport, uint8_t* out, const sockaddr* peer,
+                         std::unique_ptr<xfr::TransferStream>* stream);
   static void thread_main(void* arg);
   static void on_wake(uv_async_t* h);
   static void on_stop(uv_async_t* h);

@@ -25,6 +25,10 @@
 
 #include "dns/name.h"
 
+namespace fodns::xfr {
+struct TransferTable;
+}
+
 namespace fodns::zone {
 
 enum class Relocation : uint8_t { Suffix, Wildcard };
@@ -133,7 +137,13 @@ class ZoneSnapshot {
 
   static uint64_t hash_name(const uint8_t* name, size_t len);
 
+  /// AXFR/IXFR data of the zones that allow transfers; null if none does.
+  /// Set by the control loop before the snapshot is published.
+  const std::shared_ptr<const xfr::TransferTable>& transfers() const { return transfers_; }
+  void set_transfers(std::shared_ptr<const xfr::TransferTable> t) { transfers_ = std::move(t); }
+
  private:
+  std::shared_ptr<const xfr::TransferTable> transfers_;
   std::vector<CompiledZonePtr> zones_;
   std::vector<uint32_t> apex_slots_;  // open addressing: zone index + 1, 0 = empty
   uint32_t apex_mask_ = 0;
