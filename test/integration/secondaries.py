@@ -38,6 +38,15 @@ ALGORITHMS = {
 }
 
 
+TSIG_ERRORS = {0: 'NOERROR', BADSIG: 'BADSIG', BADKEY: 'BADKEY', BADTIME: 'BADTIME'}
+
+
+def rcode_name(code):
+    if code is None:
+        return 'none'
+    return {9: 'NOTAUTH', 10: 'NOTZONE', 6: 'YXDOMAIN'}.get(code) or h.rcode_name(code)
+
+
 def new_secret(nbytes=32):
     return base64.b64encode(os.urandom(nbytes)).decode()
 
@@ -249,7 +258,9 @@ class Transfer:
 
     def __repr__(self):
         return ('<Transfer rcode=%s tsig_error=%s records=%d messages=%d complete=%s kind=%s '
-                'problems=%s>' % (self.rcode, self.tsig_error, len(self.records),
+                'problems=%s>' % (rcode_name(self.rcode),
+                                  TSIG_ERRORS.get(self.tsig_error, self.tsig_error),
+                                  len(self.records),
                                   len(self.messages), self.complete, self.kind(),
                                   self.tsig_problems))
 
@@ -258,6 +269,16 @@ def soa_rr(zone, serial):
     """An IXFR authority SOA with the given serial (other fields are ignored)."""
     rdata = h.encode_name('.') + h.encode_name('.') + struct.pack('!IIIII', serial, 0, 0, 0, 0)
     return h.encode_name(zone) + struct.pack('!HHIH', 6, 1, 0, len(rdata)) + rdata
+
+
+def _xfr_done(rrs):
+    """Whether the records of an AXFR or IXFR answer are complete: the last one
+    is the first SOA again, seen twice in a full zone (SOA ... SOA) and three
+    times in an increment (SOA new, SOA old ... SOA new ... SOA new)."""
+    if len(rrs) < 2 or rrs[-1].rtype != 6 or rrs[-1].text != rrs[0].text:
+        return False
+    again = sum(1 for rr in rrs if rr.rtype == 6 and rr.text == rrs[0].text)
+    return again >= (3 if rrs[1].rtype == 6 else 2)
 
 
 def transfer(addr, port, zone, qtype='AXFR', serial=None, key=None, source=None, timeout=10.0,
@@ -322,9 +343,7 @@ def transfer(addr, port, zone, qtype='AXFR', serial=None, key=None, source=None,
                 if len(r) == 1 and new_serial == serial:
                     out.complete = True  # current: a single SOA
                     break
-                if len(r) >= 2 and r[-1].rtype == 6 and \
-                        int(r[-1].text.split()[2]) == new_serial and soas >= 2 and \
-                        (r[1].rtype != 6 or soas >= 3):
+                if _xfr_done(r):
                     out.complete = True
                     break
         if out.rcode is None:
@@ -559,15 +578,23 @@ class KnotSecondary(Daemon):
                               capture_output=True, text=True, timeout=30)
 
     def transfers(self, zone):
-        """[(kind, detail line)] of the finished incoming transfers of zone."""
+        """[(kind, line)] of the finished incoming transfers of zone; kind is
+        'IXFR', 'AXFR' or 'AXFR-style IXFR' (Knot logs "IXFR, incoming, ...,
+        receiving AXFR-style IXFR" and then the AXFR lines)."""
         out = []
         z = re.escape(zone.lower())
+        axfr_style = False
         for line in self.log_text().splitlines():
             m = re.search(r'\[%s\] (IXFR|AXFR), incoming, remote [^,]+, (.*)' % z, line, re.I)
-            if m and 'finished' in m.group(2):
+            if not m:
+                continue
+            if 'AXFR-style' in m.group(2):
+                axfr_style = True
+            elif 'finished' in m.group(2):
                 kind = m.group(1).upper()
-                if kind == 'IXFR' and 'AXFR-style' in line:
+                if kind == 'AXFR' and axfr_style:
                     kind = 'AXFR-style IXFR'
+                axfr_style = False
                 out.append((kind, line.strip()))
         return out
 
@@ -915,7 +942,7 @@ class XfrTap:
         reply = h.udp_exchange(self.up[0], self.up[1], data, timeout=3.0)
         if reply is not None:
             try:
-                ev['answer'] = h.rcode_name(h.Message(reply).rcode)
+                ev['answer'] = rcode_name(h.Message(reply).rcode)
             except h.ParseError:
                 ev['answer'] = 'unparsable'
             try:
@@ -961,7 +988,7 @@ class XfrTap:
                     except h.ParseError:
                         continue
                     if m.rcode != h.NOERROR:
-                        ev['answer'] = h.rcode_name(m.rcode)
+                        ev['answer'] = rcode_name(m.rcode)
                         self._record(ev)
                         ev = None
                         continue
@@ -977,10 +1004,7 @@ class XfrTap:
                     elif len(rrs) == 1 and ev['qtype'] == 'IXFR' and \
                             int(rrs[0].text.split()[2]) == ev['serial']:
                         kind = 'SOA'
-                    soas = [r for r in rrs if r.rtype == 6]
-                    done = kind == 'SOA' or (len(soas) >= 2 and rrs[-1].rtype == 6 and
-                                             rrs[-1].text == rrs[0].text and
-                                             (kind == 'AXFR' or len(soas) >= 3))
+                    done = kind == 'SOA' or (kind is not None and _xfr_done(rrs))
                     if done:
                         ev['answer'] = kind
                         ev['records'] = len(rrs)
