@@ -37,7 +37,8 @@ ALTER TABLE zones ADD COLUMN journal_max_age INTEGER NOT NULL DEFAULT 604800;
 
 -- Served changes, written by `fodns serve`: what IXFR (RFC 1995) sends a
 -- secondary at serial_from to bring it to serial_to. RRs are uncompressed wire,
--- concatenated (owner, type, class, ttl, rdlength, rdata), SOA left out.
+-- concatenated (owner, type, class, ttl, rdlength, rdata); `removed` starts with
+-- the old SOA and `added` with the new one, as IXFR sends them.
 CREATE TABLE journal (
   zone_id     INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
   serial_from INTEGER NOT NULL,

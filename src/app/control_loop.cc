@@ -409,6 +409,14 @@ void ControlLoop::publish_status() {
     z.serial = slot.serial;
     z.records_stored = slot.records_stored;
     z.records_served = slot.records_served;
+    if (notifier_) {
+      auto it = notifier_->stats().find(slot.name);
+      if (it != notifier_->stats().end()) {
+        z.notify_sent = it->second.sent;
+        z.notify_answered = it->second.answered;
+        z.notify_gave_up = it->second.gave_up;
+      }
+    }
     d->zones.push_back(std::move(z));
   }
   d->snapshot_loaded = current_ != nullptr;

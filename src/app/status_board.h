@@ -56,6 +56,9 @@ struct ZoneStatus {
   uint32_t serial = 0;
   uint64_t records_stored = 0;
   uint64_t records_served = 0;
+  uint64_t notify_sent = 0;
+  uint64_t notify_answered = 0;
+  uint64_t notify_gave_up = 0;
 };
 
 struct StatusData {

@@ -50,6 +50,8 @@ size_t skip_rr(const uint8_t* msg, size_t len, size_t pos, uint16_t* type, size_
   return after + 10 + rdlen;
 }
 
+constexpr uint16_t kTypeTsig = 250;
+
 ParseResult fail(Query& q, ParseResult r, Malformed why) {
   q.why = why;
   return r;
@@ -66,6 +68,7 @@ ParseResult parse_query(const uint8_t* msg, size_t len, Query& q) {
   q.msg = msg;
   q.len = len;
   q.has_edns = false;
+  q.has_tsig = false;
   q.question_ok = false;
   q.why = Malformed::None;
   if (len < kHeaderSize) return fail(q, ParseResult::Drop, Malformed::ShortHeader);
@@ -125,6 +128,7 @@ ParseResult parse_sections(const uint8_t* msg, size_t len, Query& q) {
     size_t owner_len = 0, start = 0;
     size_t next = skip_rr(msg, len, pos, &type, &owner_len, &start);
     if (!next) return fail(q, ParseResult::FormErr, Malformed::Truncated);
+    if (type == kTypeTsig) q.has_tsig = true;
     if (type == type::kOpt) {
       // OPT: only in the additional section, once, owned by the root (RFC 6891 §6.1.1).
       if (i < other || owner_len != 1 || msg[start] != 0)

@@ -42,6 +42,7 @@ struct Query {
   uint16_t edns_payload = 0;    // as sent by the client
   Malformed why = Malformed::None;
   bool question_ok = false;     // for NotImp: the question and OPT could be parsed
+  bool has_tsig = false;        // a TSIG RR is present (checked off the fast path)
 };
 
 /// Parses a query message. On FormErr/NotImp, `q.id` and `q.opcode` are valid

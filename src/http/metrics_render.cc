@@ -139,6 +139,15 @@ void render_dns(const MetricsInput& in, Buf& b) {
          "DNS TCP connections closed after the idle timeout.");
   fmt::format_to(out, FMT_COMPILE("fodns_dns_tcp_idle_closed_total {}\n"),
                  sum(ws, [](auto& w) -> auto& { return w.tcp_idle_closed; }));
+
+  header(b, "fodns_xfr_requests_total", "counter",
+         "Zone transfer requests (AXFR, IXFR) by result: axfr, ixfr, ixfr_full (journal too "
+         "short: whole zone), up_to_date, refused (ACL), notauth (TSIG), formerr.");
+  for (size_t i = 0; i < static_cast<size_t>(xfr::TransferOutcome::kCount); ++i) {
+    fmt::format_to(out, FMT_COMPILE("fodns_xfr_requests_total{{result=\"{}\"}} {}\n"),
+                   xfr::outcome_name(static_cast<xfr::TransferOutcome>(i)),
+                   sum(ws, [i](auto& w) -> auto& { return w.transfers[i]; }));
+  }
 }
 
 void render_backends(const app::StatusData* st, Buf& b) {
@@ -240,6 +249,20 @@ void render_zones(const MetricsInput& in, Buf& b) {
   header(b, "fodns_zone_serial", "gauge", "SOA serial of the zone as served.");
   for (size_t i = 0; i < zones.size(); ++i)
     fmt::format_to(out, FMT_COMPILE("fodns_zone_serial{{zone=\"{}\"}} {}\n"), label[i], zones[i].serial);
+  header(b, "fodns_zone_notify_sent_total", "counter",
+         "NOTIFY messages sent to the zone's secondaries, retries included.");
+  for (size_t i = 0; i < zones.size(); ++i)
+    fmt::format_to(out, FMT_COMPILE("fodns_zone_notify_sent_total{{zone=\"{}\"}} {}\n"), label[i],
+                   zones[i].notify_sent);
+  header(b, "fodns_zone_notify_answered_total", "counter", "NOTIFY messages a secondary answered.");
+  for (size_t i = 0; i < zones.size(); ++i)
+    fmt::format_to(out, FMT_COMPILE("fodns_zone_notify_answered_total{{zone=\"{}\"}} {}\n"),
+                   label[i], zones[i].notify_answered);
+  header(b, "fodns_zone_notify_failed_total", "counter",
+         "NOTIFYs given up after every retry went unanswered.");
+  for (size_t i = 0; i < zones.size(); ++i)
+    fmt::format_to(out, FMT_COMPILE("fodns_zone_notify_failed_total{{zone=\"{}\"}} {}\n"), label[i],
+                   zones[i].notify_gave_up);
   header(b, "fodns_zone_records_stored", "gauge", "Records of the zone in the database.");
   for (size_t i = 0; i < zones.size(); ++i)
     fmt::format_to(out, FMT_COMPILE("fodns_zone_records_stored{{zone=\"{}\"}} {}\n"), label[i],

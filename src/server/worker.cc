@@ -10,6 +10,7 @@
 #include "dns/wire.h"
 #include "server/tcp_listener.h"
 #include "server/udp_socket.h"
+#include "xfr/signed_query.h"
 #include "zone/responder.h"
 
 namespace fodns::server {
@@ -96,7 +97,10 @@ size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8
       (q.qtype == dns::type::kAxfr || q.qtype == dns::type::kIxfr) && peer)
     return answer_transfer(q, transport, out, peer, stream);
   zone::ResponseInfo info;
-  size_t rlen = zone::respond(q, parsed, current_.get(), transport == Transport::Tcp, out, &info);
+  size_t rlen = parsed == dns::ParseResult::Ok && q.has_tsig
+                    ? xfr::respond_signed(q, current_.get(), transport == Transport::Tcp, out, &info,
+                                          static_cast<uint64_t>(::time(nullptr)))
+                    : zone::respond(q, parsed, current_.get(), transport == Transport::Tcp, out, &info);
   if (info.answered) {
     bump(counters_.responses);
     bump(counters_.response_bytes, rlen);

@@ -45,8 +45,8 @@ struct JournalEntry {
   uint32_t serial_from = 0;
   uint32_t serial_to = 0;
   int64_t created_at = 0;        // unix seconds; 0 in append_journal: `now`
-  std::vector<uint8_t> removed;  // uncompressed wire RRs, concatenated, SOA left out
-  std::vector<uint8_t> added;
+  std::vector<uint8_t> removed;  // uncompressed wire RRs, concatenated, the old SOA first
+  std::vector<uint8_t> added;    // likewise, the new SOA first
 };
 
 // --- TSIG keys --------------------------------------------------------------

@@ -141,13 +141,12 @@ void Notifier::start_round(const std::string& zone, ZoneState& z, uint64_t now) 
 }
 
 void Notifier::send(const std::string& zone, ZoneState& z, Outstanding& o) {
-  std::vector<uint8_t> m(dns::kHeaderSize);
-  dns::put16(m.data(), o.id);
-  m[2] = static_cast<uint8_t>((kOpcodeNotify << 3) | dns::flag::kAa);
-  dns::put16(m.data() + 4, 1);
-  dns::put16(m.data() + 6, 1);
+  // Header: our ID, opcode NOTIFY, AA, one question, the SOA as the one answer.
+  std::vector<uint8_t> m = {static_cast<uint8_t>(o.id >> 8), static_cast<uint8_t>(o.id),
+                            static_cast<uint8_t>((kOpcodeNotify << 3) | dns::flag::kAa), 0, 0, 1, 0, 1, 0, 0, 0, 0};
+  m.reserve(512);
   m.insert(m.end(), z.soa.owner.begin(), z.soa.owner.end());
-  m.insert(m.end(), {0, dns::type::kSoa, 0, 1});
+  for (uint8_t b : {uint8_t{0}, uint8_t{dns::type::kSoa}, uint8_t{0}, uint8_t{1}}) m.push_back(b);
   // The SOA in the answer section lets the secondary skip its own SOA query (RFC 1996 §3.7).
   std::string rr = rr_key(z.soa);
   m.insert(m.end(), rr.begin(), rr.end());
