@@ -20,6 +20,9 @@ constexpr std::string_view kCommands =
     "  zone export NAME                               print a zone as a master file\n"
     "  zone list [--json]                             list zones, serials, record counts\n"
     "  zone rm NAME                                   remove a zone and its records\n"
+    "  zone show NAME                                 serial, transfer settings, journal\n"
+    "  zone set NAME [--notify ADDR[:PORT]]... [--allow-transfer PREFIX|key:NAME]...\n"
+    "           [--journal-max N] [--journal-max-age DUR]  transfers to secondaries\n"
     "  record add NAME TTL TYPE RDATA... [--backend NAME] [--priority N]\n"
     "                                                 add one record (absolute names)\n"
     "  record rm NAME TYPE [RDATA...]                 remove a record or a whole RRset\n"
@@ -35,6 +38,9 @@ constexpr std::string_view kCommands =
     "  rrset set NAME TYPE [--all-down open|closed] [--ttl N]  failover policy of an RRset\n"
     "  status [--json]                                backends' health and zones' serials\n"
     "  events [--limit N] [--json]                    history of backend state changes\n"
+    "  tsig add NAME [--algorithm ALG] (--secret BASE64 | --generate)  add a TSIG key\n"
+    "  tsig list [--json]                             TSIG keys (never their secrets)\n"
+    "  tsig rm NAME                                   remove a TSIG key\n"
     "  serve [...]                                    run the DNS server\n"
     "  demo [...]                                     live failover demo on loopback (no root)\n"
     "Run `fodns COMMAND --help` for a command's options.\n"
@@ -139,6 +145,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (command == "rrset") return run_rrset(ctx, sub_argc, sub_argv);
     if (command == "status") return run_status(ctx, sub_argc, sub_argv);
     if (command == "events") return run_events(ctx, sub_argc, sub_argv);
+    if (command == "tsig") return run_tsig(ctx, sub_argc, sub_argv);
     if (command == "serve") {
       out.flush();
       return app::run_serve(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);

@@ -48,6 +48,8 @@ int run_backend(const Context& ctx, int argc, char** argv);
 int run_rrset(const Context& ctx, int argc, char** argv);
 int run_status(const Context& ctx, int argc, char** argv);
 int run_events(const Context& ctx, int argc, char** argv);
+/// `fodns tsig ...`; argv[0] is "tsig".
+int run_tsig(const Context& ctx, int argc, char** argv);
 
 /// --db default: $FODNS_DB, else ./fodns.db.
 std::string default_db_path();

@@ -1,10 +1,11 @@
-// `fodns zone import|export|list|rm`.
+// `fodns zone import|export|list|rm` (set and show: zone_transfer_cmd.cc).
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli/cli_common.h"
 #include "cli/governance.h"
+#include "cli/zone_transfer_cmd.h"
 #include "store/zone_repo.h"
 #include "zonefile/zone_file.h"
 #include "zonefile/zone_validator.h"
@@ -19,6 +20,9 @@ constexpr std::string_view kZoneUsage =
     "  export NAME                               print the zone as a master file\n"
     "  list [--json]                             list zones\n"
     "  rm NAME                                   remove a zone\n"
+    "  set NAME [--notify ADDR[:PORT]]... [--allow-transfer RULE]... [--journal-max N] ...\n"
+    "                                            transfer settings (NOTIFY, ACL, journal)\n"
+    "  show NAME                                 a zone's serial, transfer settings, journal\n"
     "Run `fodns zone SUBCOMMAND --help` for its options.\n";
 
 bool wants_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Context& ctx) {
@@ -100,7 +104,7 @@ int zone_list(const Context& ctx, int argc, char** argv) {
   cxxopts::Options opts("fodns zone list", "List zones with their served serial and size.");
   opts.custom_help("[OPTIONS]");
   opts.add_options()
-      ("json", "print a JSON array of {name, serial, records}",
+      ("json", "print a JSON array of {name, serial, records, notify, allow_transfer, journal}",
        cxxopts::value<bool>()->default_value("false"))
       ("h,help", "print this help");
   auto r = parse_options(opts, "zone list", argc, argv);
@@ -110,8 +114,9 @@ int zone_list(const Context& ctx, int argc, char** argv) {
   if (r["json"].as<bool>()) {
     ctx.out << "[";
     for (size_t i = 0; i < zones.size(); ++i) {
-      ctx.out << fmt::format("{}{{\"name\":\"{}\",\"serial\":{},\"records\":{}}}", i ? "," : "",
-                             json_escape(zones[i].name), zones[i].serial, zones[i].record_count);
+      ctx.out << fmt::format("{}{{\"name\":\"{}\",\"serial\":{},\"records\":{}{}}}", i ? "," : "",
+                             json_escape(zones[i].name), zones[i].serial, zones[i].record_count,
+                             zone_transfer_json(db, zones[i].id));
     }
     ctx.out << "]\n";
     return kExitOk;
@@ -159,6 +164,8 @@ int run_zone(const Context& ctx, int argc, char** argv) {
   if (sub == "export") return zone_export(ctx, argc - 1, argv + 1);
   if (sub == "list") return zone_list(ctx, argc - 1, argv + 1);
   if (sub == "rm") return zone_rm(ctx, argc - 1, argv + 1);
+  if (sub == "set") return zone_set(ctx, argc - 1, argv + 1);
+  if (sub == "show") return zone_show(ctx, argc - 1, argv + 1);
   ctx.err << fmt::format("zone: unknown subcommand '{}'\n", sub) << kZoneUsage;
   return kExitUsage;
 }
