@@ -358,6 +358,18 @@ def transfer(addr, port, zone, qtype='AXFR', serial=None, key=None, source=None,
     return out
 
 
+def signed_query(addr, port, qname, qtype, key, tcp=False, timeout=2.0):
+    """A TSIG-signed query (as a secondary's refresh sends its SOA query).
+    Returns (Message or None, Tsig of the reply or None, verification problems)."""
+    wire, mac = sign(h.make_query(qname, qtype), key)
+    reply = (h.tcp_exchange if tcp else h.udp_exchange)(addr, port, wire, timeout=timeout)
+    if reply is None:
+        return None, None, ['no reply']
+    v = StreamVerifier(key, mac)
+    t = v.feed(reply)
+    return h.Message(reply), t, v.finish()
+
+
 def dig_axfr(addr, port, zone, key=None, source=None, kdig=False, qtype='AXFR', tail=()):
     """dig (or kdig) AXFR/IXFR; returns (returncode, stdout+stderr)."""
     exe = shutil.which('kdig' if kdig else 'dig')

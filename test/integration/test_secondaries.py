@@ -28,7 +28,8 @@ Claims:
    they accepted were signed (their ACLs require the key). Prints the time
    from the backend's death to the changed answer at the secondaries (median
    of FODNS_E2E_TRIALS, default 10) and the IXFR size.
-3. Transfers are refused unless allowed: unsigned AXFR/IXFR -> REFUSED; a
+3. A TSIG-signed SOA query (a secondary's refresh) gets a signed answer over
+   UDP and TCP. Transfers are refused unless allowed: unsigned AXFR/IXFR -> REFUSED; a
    wrong secret -> NOTAUTH + TSIG BADSIG; an unknown key -> NOTAUTH + BADKEY;
    a request signed 1000 s in the past -> NOTAUTH + BADTIME, signed; a
    correctly signed request from 127.0.0.2 (outside 127.0.0.1/32) ->
@@ -323,6 +324,13 @@ class SecondariesTest(unittest.TestCase):
                 if tsig.present and tsig.mac:
                     problems.append('%s: RFC 8945 §5.2: the error response has an empty MAC'
                                     % label)
+        # A signed SOA query, as Knot's and NSD's refresh send it, gets a signed answer.
+        for tcp in (False, True):
+            m, tsig, bad = s.signed_query(f.addr, f.port, EN, 'SOA', key, tcp=tcp)
+            if m is None or m.rcode != h.NOERROR or not m.answer or bad:
+                problems.append('signed SOA query over %s: want a NOERROR answer signed with '
+                                '%s, got %s / TSIG problems %s' % ('TCP' if tcp else 'UDP',
+                                                                   key.name, m, bad))
         # dig says so too.
         for label, dkey, src in (('unsigned', None, None),
                                  ('wrong secret', key.with_secret(s.new_secret()), None),
