@@ -249,11 +249,15 @@ class SecondariesTest(unittest.TestCase):
         since = time.monotonic()
         deaths = []
         for i in range(TRIALS):
+            # A death after a quiet second: the NOTIFY is not held back by the
+            # 1 s coalescing window of the previous change (the restart's).
+            time.sleep(1.1)
             down = self.flip(fl.k1.kill, {BACKUP_SIP}, 'kill #%d' % i)
             deaths.append(down)
             self.flip(fl.k1.start, {PRIMARY_SIP}, 'restart #%d' % i)
         drains = []
         for i in range(3):
+            time.sleep(1.1)
             drains.append(self.flip(lambda: fl.f.cli('backend', 'drain', 'sip1'), {BACKUP_SIP},
                                     'drain #%d' % i))
             self.flip(lambda: fl.f.cli('backend', 'resume', 'sip1'), {PRIMARY_SIP},
