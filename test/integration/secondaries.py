@@ -1089,8 +1089,12 @@ class FodnsPrimary(h.FailoverFodns):
         self.port = free_loopback_port()
 
     def serve(self, extra_args=(), deadline_s=15.0):
+        http = 'none'
+        if self.want_http:
+            self.http_port = free_loopback_port()
+            http = '127.0.0.1:%d' % self.http_port
         argv = [self.exe, '--db', self.db, 'serve', '--listen', '127.0.0.1:%d' % self.port,
-                '--threads', str(self.threads), '--http', 'none'] + list(extra_args)
+                '--threads', str(self.threads), '--http', http] + list(extra_args)
         self._spawn(argv)
         if not h.wait_answering(self.addr, self.port, self.zones[0][0], deadline_s, self.proc):
             raise RuntimeError('fodns serve did not come up on 127.0.0.1:%d\n%s'
@@ -1100,6 +1104,12 @@ class FodnsPrimary(h.FailoverFodns):
     def axfr(self, zone, key):
         return transfer(self.addr, self.port, zone, key=key)
 
+    def xfr_counts(self):
+        """{result: fodns_xfr_requests_total{result=...}} from /metrics."""
+        m = self.metrics() or {}
+        return {dict(labels).get('result'): v for (name, labels), v in m.items()
+                if name == 'fodns_xfr_requests_total'}
+
 
 class Fleet:
     """fodns (primary, example.net, two Kamailio backends governing
@@ -1107,13 +1117,13 @@ class Fleet:
     secondary (NSD through an XfrTap), and a NotifyListener as a third notify
     target. start() returns when both secondaries serve fodns's serial."""
 
-    def __init__(self, journal_max=None, listener=True):
+    def __init__(self, journal_max=None, listener=True, http=False):
         self.key = Key('xfr-key.')
         self.journal_max = journal_max
         self.k1 = h.Kamailio(PRIMARY_SIP)
         self.k2 = h.Kamailio(BACKUP_SIP)
         self.f = FodnsPrimary(zones=[(EN, os.path.join(h.ZONES, 'example.net.zone'))],
-                              http=False)
+                              http=http)
         self.listener = NotifyListener(self.key) if listener else None
         self.tap = XfrTap(self.f.addr, self.f.port)
         self.knot = KnotSecondary([EN], self.key, self.f.addr, self.f.port)

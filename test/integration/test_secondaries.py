@@ -33,7 +33,9 @@ Claims:
    wrong secret -> NOTAUTH + TSIG BADSIG; an unknown key -> NOTAUTH + BADKEY;
    a request signed 1000 s in the past -> NOTAUTH + BADTIME, signed; a
    correctly signed request from 127.0.0.2 (outside 127.0.0.1/32) ->
-   REFUSED; dig prints "; Transfer failed." for each. The allowed signed AXFR
+   REFUSED; dig prints "; Transfer failed." for each; /metrics
+   fodns_xfr_requests_total{result="refused"|"notauth"} count each exactly.
+   The allowed signed AXFR
    succeeds, SOA first and last, and every TSIG in it verifies.
 4. `kdig -y ... AXFR` output saved to a file parses with ldns-read-zone, has
    the SOA first and last, and, signed with a throwaway key by ldns-signzone,
@@ -44,7 +46,8 @@ Claims:
    §4: SOA, the zone, SOA, equal to the AXFR), an IXFR from the previous
    serial gets an increment and from the current one a single SOA; both
    secondaries started again (plus a refresh command) converge on fodns's
-   answers, NSD having asked IXFR and got the full zone.
+   answers, NSD having asked IXFR and got the full zone (Knot logs
+   "AXFR-style IXFR"); /metrics counts ixfr_full, ixfr and up_to_date.
 6. 50 drain/resume flaps in about 5 s, then a final drain, cause at most 7
    NOTIFYs to each notify target (about one per 1 s window), all signed and
    verifiable, and the secondaries end on the final state (the backup only,
@@ -296,8 +299,9 @@ class SecondariesTest(unittest.TestCase):
 
     # --- 3 ------------------------------------------------------------------
     def test_3_denied_transfers(self):
-        fl = self.fleet()
+        fl = self.fleet(http=True)
         f, key = fl.f, fl.key
+        before = f.xfr_counts()
         cases = [
             ('unsigned AXFR', dict(), h.REFUSED, None),
             ('unsigned IXFR', dict(qtype='IXFR', serial=1), h.REFUSED, None),
@@ -342,6 +346,13 @@ class SecondariesTest(unittest.TestCase):
             _, out = s.dig_axfr(f.addr, f.port, EN, key=dkey, source=src)
             if '; Transfer failed.' not in out:
                 problems.append('dig AXFR %s: no "; Transfer failed.":\n%s' % (label, out))
+        # Each denied request is counted: 3 + 2 by dig REFUSED, 3 + 2 by dig NOTAUTH.
+        after = f.xfr_counts()
+        for result, n in (('refused', 5), ('notauth', 5)):
+            got = after.get(result, 0) - before.get(result, 0)
+            if got != n:
+                problems.append('/metrics fodns_xfr_requests_total{result="%s"} went up by %s, '
+                                'want %d (before %r, after %r)' % (result, got, n, before, after))
         # The allowed one works, fully signed.
         t = s.transfer(f.addr, f.port, EN, key=key)
         if not (t.rcode == h.NOERROR and t.complete and not t.tsig_problems and
@@ -392,7 +403,7 @@ class SecondariesTest(unittest.TestCase):
 
     # --- 5 ------------------------------------------------------------------
     def test_5_journal_fallback_and_convergence(self):
-        fl = self.fleet(journal_max=3)
+        fl = self.fleet(journal_max=3, http=True)
         f, key = fl.f, fl.key
         old = f.soa_serial(EN)
         self.assertEqual(fl.nsd.control('write', EN.rstrip('.')).returncode, 0)
@@ -405,6 +416,7 @@ class SecondariesTest(unittest.TestCase):
             self.check(ok, 'change %d: the serial stayed %d' % (i, serials[-1]))
             serials.append(f.soa_serial(EN))
         axfr = self.signed_axfr()
+        before = f.xfr_counts()
         full = s.transfer(f.addr, f.port, EN, 'IXFR', serial=old, key=key)
         self.check(full.complete and not full.tsig_problems and full.kind() == 'AXFR' and
                    full.records[0].text == full.records[-1].text and
@@ -424,6 +436,11 @@ class SecondariesTest(unittest.TestCase):
         rrs = [l.split() for l in out.splitlines() if l.strip() and not l.startswith(';')]
         self.check(len(rrs) > 3 and rrs[0][3] == 'SOA' and rrs[1][3] != 'SOA',
                    'dig IXFR=%d: want the full zone (2nd RR not a SOA):\n%s' % (old, out))
+        after = f.xfr_counts()
+        deltas = {k: after.get(k, 0) - before.get(k, 0) for k in ('ixfr_full', 'ixfr', 'up_to_date')}
+        self.check(deltas == {'ixfr_full': 2, 'ixfr': 1, 'up_to_date': 1},
+                   '/metrics fodns_xfr_requests_total deltas %r, want ixfr_full 2 (ours and '
+                   'dig\'s), ixfr 1, up_to_date 1' % deltas)
         # The secondaries come back with the old serial and converge.
         since = time.monotonic()
         knot_before = len(fl.knot.transfers(EN))
