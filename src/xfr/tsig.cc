@@ -136,8 +136,13 @@ std::string base64_encode(std::span<const uint8_t> data) {
 std::optional<TsigKey> make_key(std::string_view name, std::string_view algorithm,
                                 std::string_view secret_base64) {
   if (!digest_of(algorithm)) return std::nullopt;
-  auto wire = dns::name_from_text(name);
-  auto alg = dns::name_from_text(algorithm);
+  auto absolute = [](std::string_view n) {
+    std::string s(n);
+    if (s.empty() || s.back() != '.') s += '.';
+    return s;
+  };
+  auto wire = dns::name_from_text(absolute(name));
+  auto alg = dns::name_from_text(absolute(algorithm));
   if (!wire || !alg) return std::nullopt;
   auto secret = base64_decode(secret_base64);
   if (!secret || secret->empty()) return std::nullopt;

@@ -50,6 +50,7 @@ dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing
 
   dns::ZoneContent out;
   out.origin = zone.origin;
+  out.zone_id = zone.zone_id;
   out.serial = zone.serial;
   out.policies = zone.policies;
   out.rrs.reserve(zone.rrs.size());

@@ -27,7 +27,7 @@ int64_t add_backend(store::Db& db, const char* name, const char* addr) {
 
 TEST_CASE("schema 2: backends, state, events and governed records") {
   store::Db db(":memory:");
-  CHECK(db.schema_version() == 2);
+  CHECK(db.schema_version() >= 2);  // later migrations add to it
   int64_t b1 = add_backend(db, "sip1", "192.0.2.10");
   store::store_zone(db, example(), 0);
   auto zone = store::find_zone(db, "example.net.").value();
