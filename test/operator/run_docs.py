@@ -20,14 +20,17 @@ The marker syntax is documented in docs/README.md.
 Usage: run_docs.py [--self-test] [FILE.md...] (default: README.md docs/*.md)
 """
 
+import fcntl
 import glob
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -35,6 +38,13 @@ MARK_RE = re.compile(r'^<!--\s*(runnable|not runnable)\b(.*?)-->\s*$')
 FENCE_RE = re.compile(r'^(```+|~~~+)\s*([A-Za-z0-9_-]*)')
 SHELL_LANGS = {'sh', 'bash', 'shell', 'console'}
 BLOCK_TIMEOUT_S = 120
+# The fixed ports the runnable blocks serve on (docs/README.md). fodns binds
+# with SO_REUSEPORT, so two runs at once would not fail to bind but silently
+# share each other's queries: runs on one machine take a lock, and the ports
+# must be free of anything else.
+DOC_PORTS = [(socket.SOCK_DGRAM, 15353), (socket.SOCK_STREAM, 15353),
+             (socket.SOCK_STREAM, 19153)]
+LOCK_PATH = os.path.join(tempfile.gettempdir(), 'fodns-run-docs.lock')
 # Lines the runner puts before each block: set in bash's LINENO terms, see run_block.
 PRELUDE = ("set -e -o pipefail\n"
            "trap 'echo \"run_docs: failed at block line $((LINENO - 2))\" >&2' ERR\n")
@@ -156,7 +166,39 @@ def run_block(block, tmp, env):
     return '%s: exit status %d' % (where, proc.returncode)
 
 
+def wait_ports_free(deadline_s=60):
+    end = time.monotonic() + deadline_s
+    while True:
+        busy = []
+        for kind, port in DOC_PORTS:
+            sock = socket.socket(socket.AF_INET, kind)
+            if kind == socket.SOCK_STREAM:
+                # TIME_WAIT left by an earlier block is fine; a listener is not.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(('127.0.0.1', port))
+            except OSError:
+                busy.append(port)
+            finally:
+                sock.close()
+        if not busy:
+            return None
+        if time.monotonic() > end:
+            return ('127.0.0.1 port(s) %s in use by another program: the runnable blocks '
+                    'need them (docs/README.md)' % sorted(set(busy)))
+        time.sleep(0.5)
+
+
 def run_files(paths, fodns):
+    with open(LOCK_PATH, 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        busy = wait_ports_free()
+        if busy:
+            return [busy], 0
+        return run_files_locked(paths, fodns)
+
+
+def run_files_locked(paths, fodns):
     errors, ran = [], 0
     for path in paths:
         blocks = parse_blocks(path)
@@ -215,7 +257,7 @@ def main(argv):
         glob.glob(os.path.join(REPO, 'docs', '*.md')))
     errors, ran = run_files(paths, fodns)
     print('ran %d runnable blocks from %d files' % (ran, len(paths)))
-    if ran == 0:
+    if ran == 0 and not errors:
         errors.append('no runnable blocks found: the extraction is broken')
     for e in errors:
         print('FAIL ' + e, file=sys.stderr)
