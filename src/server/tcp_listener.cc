@@ -28,6 +28,11 @@ class TcpConnection {
     bump(worker_.mutable_counters().tcp_accepted);
     bump(worker_.mutable_counters().tcp_open);
     counted_ = true;
+    if (worker_.config().log_queries_every != 0) {
+      // Only the query log needs the client's address: no syscall when it is off.
+      int len = sizeof peer_;
+      uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer_), &len);
+    }
     arm_idle_timer();
     return uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
   }
@@ -82,7 +87,8 @@ class TcpConnection {
     while (in_.size() - pos >= 2) {
       size_t len = dns::get16(in_.data() + pos);
       if (in_.size() - pos - 2 < len) break;
-      size_t rlen = worker_.answer(in_.data() + pos + 2, len, Transport::Tcp, out + 2);
+      size_t rlen = worker_.answer(in_.data() + pos + 2, len, Transport::Tcp, out + 2,
+                                   reinterpret_cast<const sockaddr*>(&peer_));
       pos += 2 + len;
       if (rlen == 0) continue;
       dns::put16(out, static_cast<uint16_t>(rlen));
@@ -129,6 +135,7 @@ class TcpConnection {
   uv_tcp_t tcp_{};
   uv_timer_t idle_{};
   uv_write_t write_{};
+  sockaddr_storage peer_{};  // the client, for --log-queries only (family 0: unknown)
   int handles_open_ = 0;
   bool closing_ = false;
   bool counted_ = false;

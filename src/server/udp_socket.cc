@@ -53,7 +53,8 @@ void UdpSocket::drain() {
     for (int i = 0; i < n; ++i) {
       size_t len = in_msgs_[i].msg_len;
       if (in_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) len = 0;  // oversized: treated as malformed
-      size_t rlen = worker_.answer(in_[i], len, Transport::Udp, out_[out]);
+      size_t rlen = worker_.answer(in_[i], len, Transport::Udp, out_[out],
+                                   reinterpret_cast<const sockaddr*>(&peers_[i]));
       if (rlen == 0) continue;
       out_iov_[out] = {out_[out], rlen};
       out_msgs_[out].msg_hdr = {};

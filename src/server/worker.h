@@ -1,7 +1,7 @@
 // Worker: one DNS worker thread with its own libuv loop and its own UDP and
 // TCP sockets (SO_REUSEPORT). It answers from `current_`, the snapshot the
 // Publisher last handed it; it never touches SQLite, never blocks, never logs
-// per query. Threading: start()/stop() are called from the control thread;
+// per query (except the queries --log-queries samples). Threading: start()/stop() are called from the control thread;
 // everything else runs on the worker's own thread.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "server/counters.h"
 #include "server/publisher.h"
+#include "server/query_log.h"
 #include "zone/zone_snapshot.h"
 
 namespace fodns::server {
@@ -23,6 +24,7 @@ struct WorkerConfig {
   std::vector<int> tcp_fds;     // listening sockets
   uint64_t tcp_idle_ms = 10000; // RFC 7766 §6.2.3: close idle connections, keep them a few seconds
   size_t max_tcp_connections = 1024;
+  uint32_t log_queries_every = 0;  // --log-queries: log one query in N; 0 = none
 };
 
 class UdpSocket;
@@ -47,7 +49,9 @@ class Worker {
   const WorkerConfig& config() const { return config_; }
   WorkerCounters& mutable_counters() { return counters_; }
   /// Parses and answers one query into `out`; returns the response length (0: no reply).
-  size_t answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out);
+  /// `peer` (may be null) is the client, for the sampled query log only.
+  size_t answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out,
+                const sockaddr* peer);
 
  private:
   static void thread_main(void* arg);
@@ -67,6 +71,7 @@ class Worker {
   std::vector<std::unique_ptr<UdpSocket>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   WorkerCounters counters_;
+  QuerySampler sampler_;
 };
 
 }  // namespace fodns::server
