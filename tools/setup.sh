@@ -20,14 +20,14 @@ set -euo pipefail
 BUILD_PACKAGES=(
   g++ meson ninja-build pkg-config python3
   libldns-dev ldnsutils libuv1-dev libsqlite3-dev libfmt-dev libcxxopts-dev doctest-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev libsystemd-dev libssl-dev
 )
 # Test peers: DNS clients, reference servers (differential test, benchmark),
 # dnsperf, SIP/HTTP libraries and peers, Prometheus, network tools.
 TEST_PACKAGES=(
   dnsutils knot-dnsutils knot nsd gdnsd dnsperf
   libosip2-dev libmicrohttpd-dev prometheus kamailio sip-tester
-  iproute2 nftables procps
+  iproute2 nftables procps systemd sqlite3 curl
 )
 # Services those packages install that must not stay running.
 SERVICES=(knot nsd gdnsd kamailio prometheus prometheus-node-exporter)

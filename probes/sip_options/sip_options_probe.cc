@@ -1,5 +1,11 @@
-// SIP OPTIONS probe. One socket per run: a reply that arrives after its run
-// ended hits a closed port instead of the next run; the IDs are checked anyway.
+// SIP OPTIONS probe. Over UDP one connected socket serves every run of a
+// probe: opening and closing a socket per run (socket, bind, connect,
+// getsockname, two epoll_ctl, close) was most of a probe's cost, and with
+// 10,000 backends probed every second it took the control loop's CPU from the
+// DNS workers (tools/bench/scale.sh). A late reply to an earlier run reaches
+// the socket in the next run or between runs and is told apart by its Via
+// branch, Call-ID and CSeq (counted as unmatched), as before. After a socket
+// error the socket is replaced on the next run. Over TCP each run connects.
 #include "probes/sip_options/sip_options_probe.h"
 
 #include <array>
@@ -88,37 +94,62 @@ class SipRun : public Run {
   }
 };
 
+class UdpRun;
+
+}  // namespace
+
+// The connected UDP socket of one probe, kept across runs. Heap-allocated and
+// deleted by its close callback, which may come after the probe is gone.
+struct UdpChannel {
+  uv_udp_t udp{};
+  UdpRun* run = nullptr;     // the run in flight, or null between runs
+  sockaddr_storage local{};  // our address and port, for Via
+  bool broken = false;       // a socket error was seen: replace it before the next run
+
+  void close() {
+    run = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(&udp),
+             [](uv_handle_t* h) { delete static_cast<UdpChannel*>(h->data); });
+  }
+  static void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags);
+};
+
+namespace {
+
 class UdpRun final : public SipRun {
  public:
   using SipRun::SipRun;
-  uv_udp_t udp{};
+  UdpChannel* chan = nullptr;  // not owned: the probe's; detached when this run ends
   uv_timer_t retransmit{};
 
   void close_handles() override {
-    if (udp.data == this) uv_udp_recv_stop(&udp);
-    close(reinterpret_cast<uv_handle_t*>(&udp));
+    if (chan && chan->run == this) chan->run = nullptr;
+    chan = nullptr;
     close(reinterpret_cast<uv_handle_t*>(&retransmit));
   }
 
   // Returns false if the run finished (send failed).
   bool send() {
     uv_buf_t b = uv_buf_init(request.text.data(), static_cast<unsigned>(request.text.size()));
-    int n = uv_udp_try_send(&udp, &b, 1, nullptr);
+    int n = uv_udp_try_send(&chan->udp, &b, 1, nullptr);
     // EAGAIN (full socket buffer) is as good as a lost datagram: the
     // retransmission or the timeout deals with it.
     if (n < 0 && n != UV_EAGAIN) {
+      if (n != UV_ECONNREFUSED) chan->broken = true;
       finish(result_from_error(n, "ICMP port unreachable", "UDP send"));
       return false;
     }
     return true;
   }
 
-  static void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
-    auto* self = static_cast<UdpRun*>(Run::of(reinterpret_cast<uv_handle_t*>(h)));
+  void on_recv(ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
+    UdpRun* self = this;
     if (self->finished()) return;
     if (nread < 0) {
       // On a connected UDP socket the kernel turns an ICMP port unreachable
-      // into ECONNREFUSED on the next receive: the SIP process died.
+      // into ECONNREFUSED on the next receive: the SIP process died. The
+      // socket stays usable for the next run; other errors replace it.
+      if (nread != UV_ECONNREFUSED) chan->broken = true;
       self->finish(result_from_error(static_cast<int>(nread), "ICMP port unreachable", "UDP receive"));
       return;
     }
@@ -134,7 +165,7 @@ class UdpRun final : public SipRun {
 
   static void on_retransmit(uv_timer_t* t) {
     auto* self = static_cast<UdpRun*>(Run::of(reinterpret_cast<uv_handle_t*>(t)));
-    if (self->finished()) return;
+    if (self->finished() || !self->chan) return;
     probe_metrics().retransmissions.fetch_add(1, std::memory_order_relaxed);
     self->send();
   }
@@ -209,10 +240,29 @@ class TcpRun final : public SipRun {
 
 }  // namespace
 
+void UdpChannel::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr, unsigned flags) {
+  auto* ch = static_cast<UdpChannel*>(h->data);
+  if (ch->run) {
+    ch->run->on_recv(nread, buf, addr, flags);
+    return;
+  }
+  // Between runs: a reply that came after its run ended (counted, as a reply
+  // to another request would be), or the ICMP error of such a late send.
+  if (nread > 0 && addr) probe_metrics().count_unmatched(Kind::SipOptions);
+  else if (nread < 0 && nread != UV_ECONNREFUSED) ch->broken = true;
+}
+
 SipOptionsProbe::SipOptionsProbe(uv_loop_t* loop, Target target)
     : loop_(loop), target_(std::move(target)) {
   request_uri_ = target_.sip_uri.empty() ? default_request_uri(reinterpret_cast<const sockaddr*>(&target_.addr))
                                          : target_.sip_uri;
+}
+
+// The run in flight (if any) is abandoned by ~RunningProbe after this; it
+// detaches from the channel then, which is still allocated until its close
+// callback on a later loop iteration.
+SipOptionsProbe::~SipOptionsProbe() {
+  if (chan_) chan_->close();
 }
 
 void SipOptionsProbe::run(Done done) {
@@ -239,31 +289,44 @@ void SipOptionsProbe::run(Done done) {
   auto* r = new UdpRun(this, loop_, std::move(done), target_, request_uri_, cseq_);  // deletes itself on close
   run_ = r;
   r->start_timer();
-  if (int err = uv_udp_init(loop_, &r->udp); err != 0) {
-    r->finish_soon(result_from_error(err, "", "UDP socket"));
-    return;
-  }
-  r->track(reinterpret_cast<uv_handle_t*>(&r->udp));
   uv_timer_init(loop_, &r->retransmit);
   r->track(reinterpret_cast<uv_handle_t*>(&r->retransmit));
-  // connect(2) on the UDP socket: the kernel picks the source address (which
-  // goes into Via), filters datagrams from other peers, and reports ICMP
-  // port unreachable as ECONNREFUSED.
-  int err = uv_udp_connect(&r->udp, dest);
-  sockaddr_storage local{};
-  int len = sizeof local;
-  if (err == 0) err = uv_udp_getsockname(&r->udp, reinterpret_cast<sockaddr*>(&local), &len);
-  if (err == 0) err = uv_udp_recv_start(&r->udp, alloc_cb, UdpRun::on_recv);
-  if (err != 0) {
-    r->finish_soon(result_from_error(err, "ICMP port unreachable", "UDP connect"));
-    return;
+  if (chan_ && chan_->broken) {
+    chan_->close();
+    chan_ = nullptr;
   }
+  if (!chan_) {
+    auto* ch = new UdpChannel;  // deleted by its close callback
+    if (int err = uv_udp_init(loop_, &ch->udp); err != 0) {
+      delete ch;
+      r->finish_soon(result_from_error(err, "", "UDP socket"));
+      return;
+    }
+    ch->udp.data = ch;
+    // connect(2) on the UDP socket: the kernel picks the source address (which
+    // goes into Via), filters datagrams from other peers, and reports ICMP
+    // port unreachable as ECONNREFUSED.
+    int err = uv_udp_connect(&ch->udp, dest);
+    int len = sizeof ch->local;
+    if (err == 0) err = uv_udp_getsockname(&ch->udp, reinterpret_cast<sockaddr*>(&ch->local), &len);
+    if (err == 0) err = uv_udp_recv_start(&ch->udp, alloc_cb, UdpChannel::on_recv);
+    if (err != 0) {
+      ch->close();
+      r->finish_soon(result_from_error(err, "ICMP port unreachable", "UDP connect"));
+      return;
+    }
+    chan_ = ch;
+  }
+  r->chan = chan_;
+  chan_->run = r;
+  const sockaddr_storage& local = chan_->local;
   r->build(reinterpret_cast<const sockaddr*>(&local), SipTransport::Udp);
   r->sent_ns = uv_hrtime();
   // A failed first send is reported on the next iteration, never inside run().
   uv_buf_t b = uv_buf_init(r->request.text.data(), static_cast<unsigned>(r->request.text.size()));
-  int n = uv_udp_try_send(&r->udp, &b, 1, nullptr);
+  int n = uv_udp_try_send(&chan_->udp, &b, 1, nullptr);
   if (n < 0 && n != UV_EAGAIN) {
+    if (n != UV_ECONNREFUSED) chan_->broken = true;
     r->finish_soon(result_from_error(n, "ICMP port unreachable", "UDP send"));
     return;
   }

@@ -5,9 +5,12 @@
 
 namespace fodns::probes {
 
+struct UdpChannel;
+
 class SipOptionsProbe final : public RunningProbe {
  public:
   SipOptionsProbe(uv_loop_t* loop, Target target);
+  ~SipOptionsProbe() override;
   void run(Done done) override;
 
   /// RFC 3261 Timer A (T1): the one UDP retransmission, if the timeout allows.
@@ -18,6 +21,7 @@ class SipOptionsProbe final : public RunningProbe {
   Target target_;
   std::string request_uri_;
   uint32_t cseq_ = 0;  // grows per run, so even a reused branch could not match an older run
+  UdpChannel* chan_ = nullptr;  // UDP: the connected socket every run uses; freed by its close callback
 };
 
 }  // namespace fodns::probes

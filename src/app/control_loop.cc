@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/progress.h"
 #include "probes/probe.h"
 #include "dns/wire.h"
 #include "store/backend_repo.h"
@@ -77,6 +78,7 @@ Status ControlLoop::load_initial() {
     // Probe never-probed backends before the first answer, bounded by their
     // timeout, so a backend that is already dead is never handed out.
     size_t n = monitor_->probe_unknown_now();
+    progress::phase("probing backends", n, "backends");
     if (n > 0) {
       int64_t max_timeout = 0;
       for (const auto& [id, t] : monitor_->backends()) max_timeout = std::max(max_timeout, t.config.timeout_ms);
@@ -273,6 +275,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
       log_error_once("cannot record the state change", e.what());
     }
   }
+  progress::phase("building answers", pending.size(), "zones");
   for (auto& p : pending) {
     ZoneSlot& slot = slots_[p.slot];
     if (!transfers_.enabled(slot.zone_id)) continue;
@@ -289,6 +292,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     }
   }
   for (auto& p : pending) {
+    progress::advance();
     auto compiled = zone::SnapshotBuilder::compile_zone(p.served);
     if (!compiled) {
       log_error_once("cannot build snapshot", compiled.error().message);

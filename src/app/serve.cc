@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cxxopts.hpp>
 #include <memory>
 #include <string>
@@ -12,12 +13,15 @@
 
 #include "app/control_loop.h"
 #include "app/status_board.h"
+#include "app/sd_notify.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "http/metrics_server.h"
 #include "probes/probe_metrics.h"
 #include "probes/probe.h"
 #include "server/listen_address.h"
 #include "server/publisher.h"
+#include "server/query_log.h"
 #include "server/socket_opts.h"
 #include "server/worker.h"
 
@@ -27,7 +31,23 @@ namespace {
 constexpr int kExitUsage = 1;
 constexpr int kExitRuntime = 3;
 
+// A bad command line: the message names the option and why (exit 1).
+struct UsageError {
+  std::string message;
+};
 
+// `text` of option `field` as a decimal integer in [lo, hi].
+uint64_t number_arg(std::string_view field, const std::string& text, uint64_t lo, uint64_t hi) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || text.empty()) {
+    throw UsageError{fmt::format("--{} '{}' is not a number", field, text)};
+  }
+  if (v < lo || v > hi) {
+    throw UsageError{fmt::format("--{} '{}' is out of range (allowed {}..{})", field, text, lo, hi)};
+  }
+  return v;
+}
 
 int default_threads() {
   unsigned n = std::thread::hardware_concurrency();
@@ -66,69 +86,85 @@ struct SignalWatch {
 }  // namespace
 
 int run_serve(const GlobalOptions& global, int argc, char** argv) {
-  cxxopts::Options options("fodns serve", "Serve the zones of the database over DNS (UDP and TCP).");
+  cxxopts::Options options("fodns serve",
+                           "Serve the zones of the database over DNS (UDP and TCP), probe the\n"
+                           "backends and publish their health in the answers. Runs until SIGINT or\n"
+                           "SIGTERM. Tells systemd when it is ready (sd_notify, Type=notify).\n"
+                           "Exit codes: 0 stopped by a signal, 1 usage error, 3 cannot start\n"
+                           "(database, address in use, ...).");
+  options.custom_help("[OPTIONS]");
   options.add_options()
-      ("listen", "Address to serve on, ADDR:PORT or [ADDR6]:PORT; repeat for several "
-                 "(default: 127.0.0.1:5353 and [::1]:5353)", cxxopts::value<std::vector<std::string>>())
-      ("threads", "DNS worker threads, each with its own sockets (default: one per CPU)",
-       cxxopts::value<int>()->default_value(std::to_string(default_threads())))
-      ("tcp-idle-timeout", "Close TCP connections idle this many milliseconds",
-       cxxopts::value<uint64_t>()->default_value("10000"))
-      ("max-tcp-connections", "Open TCP connections per worker thread",
-       cxxopts::value<size_t>()->default_value("1024"))
-      ("http", "HTTP address for /metrics, /healthz and /status, ADDR:PORT or [ADDR6]:PORT, or none",
-       cxxopts::value<std::string>()->default_value(std::string(http::kDefaultHttpAddress)))
-      ("no-probes", "Do not probe backends; serve the health stored in the database")
-      ("log-level", "debug, info, warn or error", cxxopts::value<std::string>()->default_value("info"))
-      ("h,help", "Show this help");
+      ("listen", "address to serve DNS on, ADDR:PORT or [ADDR6]:PORT; repeat for several "
+                 "(default: 127.0.0.1:5353 and [::1]:5353)",
+       cxxopts::value<std::vector<std::string>>(), "ADDR:PORT")
+      ("threads", "DNS worker threads, each with its own sockets, 1..256; by default one per CPU",
+       cxxopts::value<std::string>()->default_value(std::to_string(default_threads())), "N")
+      ("tcp-idle-timeout", "close TCP connections idle this many milliseconds, at least 100",
+       cxxopts::value<std::string>()->default_value("10000"), "MS")
+      ("max-tcp-connections", "open TCP connections per worker thread, 1..1000000",
+       cxxopts::value<std::string>()->default_value("1024"), "N")
+      ("http", "HTTP address for /metrics, /healthz and /status, ADDR:PORT or [ADDR6]:PORT, "
+               "or none", cxxopts::value<std::string>()->default_value(std::string(http::kDefaultHttpAddress)),
+       "ADDR:PORT")
+      ("no-probes", "do not probe backends; serve the health stored in the database "
+                    "(default: probe)")
+      ("log-level", "least severe level logged: debug, info, warn or error",
+       cxxopts::value<std::string>()->default_value("info"), "LEVEL")
+      ("log-queries", "log sampled queries, one line each (client, qname, qtype, rcode, "
+                      "transport): 0 or off (none), N (one in N per worker thread; 1 = all), "
+                      "1/N, or a fraction such as 0.01",
+       cxxopts::value<std::string>()->default_value("0"), "RATE")
+      ("h,help", "print this help and exit");
   ServeOptions opts;
   try {
-    auto r = options.parse(argc, argv);
+    cxxopts::ParseResult r;
+    try {
+      r = options.parse(argc, argv);
+    } catch (const cxxopts::exceptions::exception& e) {
+      std::string what = e.what();  // cxxopts quotes with U+2018/U+2019: plain quotes instead
+      for (const char* q : {"\u2018", "\u2019"}) {
+        for (size_t pos; (pos = what.find(q)) != std::string::npos;) what.replace(pos, 3, "'");
+      }
+      throw UsageError{what};
+    }
     if (r.count("help")) {
-      fmt::print("{}", options.help());
+      fmt::print("{}\n", options.help());
       return 0;
     }
     if (!r.unmatched().empty()) {
-      fmt::print(stderr, "serve: unexpected argument '{}'\n", r.unmatched().front());
-      return kExitUsage;
+      throw UsageError{fmt::format("unexpected argument '{}'", r.unmatched().front())};
     }
     std::vector<std::string> listen = {"127.0.0.1:5353", "[::1]:5353"};
     if (r.count("listen")) listen = r["listen"].as<std::vector<std::string>>();
     for (const auto& l : listen) {
       auto a = server::parse_listen_address(l);
-      if (!a) {
-        fmt::print(stderr, "serve: --listen: {}\n", a.error().message);
-        return kExitUsage;
-      }
+      if (!a) throw UsageError{fmt::format("--listen '{}': {}", l, a.error().message)};
       opts.listen.push_back(*a);
     }
-    opts.threads = r["threads"].as<int>();
-    if (opts.threads < 1 || opts.threads > 256) {
-      fmt::print(stderr, "serve: --threads: {} is not between 1 and 256\n", opts.threads);
-      return kExitUsage;
-    }
-    opts.tcp_idle_ms = r["tcp-idle-timeout"].as<uint64_t>();
-    if (opts.tcp_idle_ms < 100) {
-      fmt::print(stderr, "serve: --tcp-idle-timeout: {} ms is below the 100 ms minimum\n", opts.tcp_idle_ms);
-      return kExitUsage;
-    }
-    opts.max_tcp = r["max-tcp-connections"].as<size_t>();
+    opts.threads = static_cast<int>(number_arg("threads", r["threads"].as<std::string>(), 1, 256));
+    opts.tcp_idle_ms = number_arg("tcp-idle-timeout", r["tcp-idle-timeout"].as<std::string>(), 100,
+                                  86'400'000);
+    opts.max_tcp = number_arg("max-tcp-connections", r["max-tcp-connections"].as<std::string>(), 1,
+                              1'000'000);
     opts.probes = r.count("no-probes") == 0;
     auto http_addr = http::parse_http_address(r["http"].as<std::string>());
-    if (!http_addr) {
-      fmt::print(stderr, "serve: {}\n", http_addr.error().message);
-      return kExitUsage;
-    }
+    if (!http_addr) throw UsageError{http_addr.error().message};
     opts.http = *http_addr;
     log::Level level;
     if (!log::parse_level(r["log-level"].as<std::string>(), &level)) {
-      fmt::print(stderr, "serve: --log-level: '{}' is not one of debug, info, warn, error\n",
-                 r["log-level"].as<std::string>());
-      return kExitUsage;
+      throw UsageError{fmt::format("--log-level '{}' is not one of debug, info, warn, error",
+                                   r["log-level"].as<std::string>())};
     }
     log::set_level(level);
-  } catch (const cxxopts::exceptions::exception& e) {
-    fmt::print(stderr, "serve: {}\n", e.what());
+    auto every = server::parse_query_log_rate(r["log-queries"].as<std::string>());
+    if (!every) {
+      throw UsageError{fmt::format(
+          "--log-queries '{}' is not a rate (use 0, off, N, 1/N or a fraction such as 0.01)",
+          r["log-queries"].as<std::string>())};
+    }
+    opts.log_queries_every = *every;
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "serve: {}\n", e.message);
     return kExitUsage;
   }
 
@@ -151,15 +187,21 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
       return kExitRuntime;
     }
   }
-  if (auto st = control.load_initial(); !st) {
-    log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
-    return kExitRuntime;
+  notify_systemd("STATUS=loading " + global.db_path);
+  {
+    // How far loading a big database is (a terminal line, or a log line every 5 s).
+    progress::Task task("fodns serve: " + global.db_path);
+    if (auto st = control.load_initial(); !st) {
+      log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
+      return kExitRuntime;
+    }
   }
 
   std::vector<server::WorkerConfig> configs(static_cast<size_t>(opts.threads));
   for (auto& c : configs) {
     c.tcp_idle_ms = opts.tcp_idle_ms;
     c.max_tcp_connections = opts.max_tcp;
+    c.log_queries_every = opts.log_queries_every;
   }
   if (auto st = open_sockets(opts, configs); !st) {
     for (auto& c : configs) {
@@ -215,6 +257,7 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   sig.sigterm.data = &control;
   auto on_signal = [](uv_signal_t* h, int signum) {
     log::info("msg=\"stopping\" signal={}", signum);
+    notify_systemd("STOPPING=1\nSTATUS=stopping");
     static_cast<ControlLoop*>(h->data)->stop();
     uv_stop(h->loop);
   };
@@ -231,6 +274,11 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
       return kExitRuntime;
     }
   }
+  // Every listener is bound and its worker running, the snapshot is published: a query
+  // sent now is answered. Only now tell systemd (Type=notify) that we are up.
+  notify_systemd(fmt::format("READY=1\nSTATUS=serving {} zone{}, {} records on {}",
+                             snap->zone_count(), snap->zone_count() == 1 ? "" : "s",
+                             snap->record_count(), where));
   uv_run(control.loop(), UV_RUN_DEFAULT);
   if (hooks.after_run) hooks.after_run(control);
   if (metrics) metrics->stop();

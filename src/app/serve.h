@@ -23,6 +23,7 @@ struct ServeOptions {
   size_t max_tcp = 1024;
   bool probes = true;
   std::optional<server::ListenAddress> http;  // metrics/status endpoint; none when empty
+  uint32_t log_queries_every = 0;             // --log-queries: one query in N is logged; 0 = none
 };
 
 /// Extension points for commands built on the server (`fodns demo`).

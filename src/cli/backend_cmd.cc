@@ -26,7 +26,8 @@ cxxopts::Options name_options(const char* program, const char* description) {
   cxxopts::Options opts(program, description);
   opts.custom_help("[OPTIONS]");
   opts.positional_help("NAME");
-  opts.add_options()("h,help", "print this help")("name", "backend name", cxxopts::value<std::string>());
+  opts.add_options()("h,help", "print this help");
+  opts.add_options(kPositionalGroup)("name", "backend name", cxxopts::value<std::string>());
   opts.parse_positional({"name"});
   return opts;
 }
@@ -101,7 +102,7 @@ int backend_rm(const Context& ctx, int argc, char** argv) {
                            "Remove a backend. Refused while records are governed by it, unless\n"
                            "--force: then those records are served always (ungoverned) and their\n"
                            "zones' serials move on. Its events stay, under its name.");
-  opts.add_options()("force", "remove even while records use it (default: false)");
+  opts.add_options()("force", "remove even while records use it (default: off)");
   auto r = parse_options(opts, kCmd, argc, argv);
   if (print_help(r, opts, ctx)) return kExitOk;
   std::string name = name_of(kCmd, r);
@@ -138,7 +139,7 @@ int backend_list(const Context& ctx, int argc, char** argv) {
   cxxopts::Options opts("fodns backend list", "List backends with their settings.");
   opts.custom_help("[OPTIONS]");
   opts.add_options()
-      ("json", "print a JSON array of backends (default: false)")
+      ("json", "print a JSON array of backends (default: off, a table)")
       ("h,help", "print this help");
   auto r = parse_options(opts, "backend list", argc, argv);
   if (print_help(r, opts, ctx)) return kExitOk;

@@ -20,7 +20,8 @@ int backend_drain(const Context& ctx, int argc, char** argv, bool drain) {
               "Resuming a backend that is not drained changes nothing (exit 0, with a message).");
   opts.custom_help("[OPTIONS]");
   opts.positional_help("NAME");
-  opts.add_options()("h,help", "print this help")("name", "backend name", cxxopts::value<std::string>());
+  opts.add_options()("h,help", "print this help");
+  opts.add_options(kPositionalGroup)("name", "backend name", cxxopts::value<std::string>());
   if (drain) {
     opts.add_options()("reason", "why, for `status` and `events` (default: none)",
                        cxxopts::value<std::string>(), "TEXT");

@@ -90,20 +90,25 @@ void add_backend_options(cxxopts::Options& opts, bool show_defaults) {
     if (show_defaults && !def.empty()) value->default_value(def);
     return value;
   };
+  // `set` changes only what it is given: every option's default there is "unchanged".
+  auto h = [&](std::string_view add_text, std::string_view set_text) {
+    return show_defaults ? std::string(add_text) : fmt::format("{} (default: unchanged)", set_text);
+  };
   opts.add_options()
-      ("address", "IPv4 or IPv6 literal of the backend (required for add)", v(""), "ADDR")
-      ("port", "port probed (sip-options, tcp), 1-65535", v(std::to_string(d.port)), "N")
-      ("probe", "how to check it: sip-options, icmp or tcp (required for add)", v(""), "KIND")
-      ("transport", "SIP transport for sip-options: udp or tcp", v(d.transport), "T")
-      ("interval", "time between probes, 10ms..1h (250ms, 1s, 1.5s, 1m)",
+      ("address", h("IPv4 or IPv6 literal of the backend (required)", "IPv4 or IPv6 literal of the backend"), v(""), "ADDR")
+      ("port", h("port probed (sip-options, tcp), 1-65535", "port probed (sip-options, tcp), 1-65535"), v(std::to_string(d.port)), "N")
+      ("probe", h("how to check it: sip-options, icmp or tcp (required)", "how to check it: sip-options, icmp or tcp"), v(""), "KIND")
+      ("transport", h("SIP transport for sip-options: udp or tcp", "SIP transport for sip-options: udp or tcp"), v(d.transport), "T")
+      ("interval", h("time between probes, 10ms..1h (250ms, 1s, 1.5s, 1m)", "time between probes, 10ms..1h (250ms, 1s, 1.5s, 1m)"),
        v(format_duration_ms(d.interval_ms)), "DUR")
-      ("timeout", "probe timeout, above 0 and at most the interval",
+      ("timeout", h("probe timeout, above 0 and at most the interval", "probe timeout, above 0 and at most the interval"),
        v(format_duration_ms(d.timeout_ms)), "DUR")
-      ("rise", "consecutive successes that make it up, 1..100", v(std::to_string(d.rise)), "N")
-      ("fall", "consecutive failures that make it down, 1..100", v(std::to_string(d.fall)), "N")
-      ("alive-codes", "SIP final codes that mean alive: codes and ranges in 100-699",
+      ("rise", h("consecutive successes that make it up, 1..100", "consecutive successes that make it up, 1..100"), v(std::to_string(d.rise)), "N")
+      ("fall", h("consecutive failures that make it down, 1..100", "consecutive failures that make it down, 1..100"), v(std::to_string(d.fall)), "N")
+      ("alive-codes", h("SIP final codes that mean alive: codes and ranges in 100-699", "SIP final codes that mean alive: codes and ranges in 100-699"),
        v(d.alive_codes), "LIST")
-      ("sip-uri", "Request-URI of the OPTIONS request, sip: or sips: (default: sip:ADDR:PORT)",
+      ("sip-uri", h("Request-URI of the OPTIONS request, sip: or sips: (default: sip:ADDR:PORT)",
+                    "Request-URI of the OPTIONS request, sip: or sips:; '' goes back to sip:ADDR:PORT"),
        v(""), "URI");
 }
 

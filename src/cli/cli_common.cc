@@ -44,7 +44,36 @@ constexpr std::string_view kCommands =
     "  serve [...]                                    run the DNS server\n"
     "  demo [...]                                     live failover demo on loopback (no root)\n"
     "Run `fodns COMMAND --help` for a command's options.\n"
-    "Exit codes: 0 ok, 1 usage error, 2 data error, 3 runtime error.\n";
+    "\n"
+    "Exit codes (every command):\n"
+    "  0  ok\n"
+    "  1  usage error: unknown command or option, missing argument, bad value\n"
+    "  2  data error: zone file or record refused, unknown zone/record/backend,\n"
+    "     constraint refused (e.g. a backend still in use)\n"
+    "  3  runtime error: cannot open or write the database, cannot read a file,\n"
+    "     cannot bind an address\n"
+    "Errors go to stderr, one line naming the command, the field and the reason.\n";
+
+// cxxopts quotes names with U+2018/U+2019; plain ASCII quotes like the rest of our messages.
+std::string ascii_quotes(std::string s) {
+  for (const char* q : {"\u2018", "\u2019"}) {
+    for (size_t pos; (pos = s.find(q)) != std::string::npos;) s.replace(pos, 3, "'");
+  }
+  return s;
+}
+
+// The option of argv that `value` was given to, for "Argument 'x' failed to parse" (cxxopts
+// does not say which option): "--limit" for `--limit x` and `--limit=x`, else "".
+std::string option_of_value(int argc, char** argv, std::string_view value) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (!a.starts_with("-")) continue;
+    size_t eq = a.find('=');
+    if (eq != std::string_view::npos && a.substr(eq + 1) == value) return std::string(a.substr(0, eq));
+    if (eq == std::string_view::npos && i + 1 < argc && argv[i + 1] == value) return std::string(a);
+  }
+  return {};
+}
 
 // Index of the first word that is not a global option (the command), or argc.
 int find_command(int argc, char** argv) {
@@ -75,8 +104,21 @@ cxxopts::ParseResult parse_options(cxxopts::Options& opts, std::string_view comm
     }
     if (rest) *rest = result.unmatched();
     return result;
+  } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
+    // e.what(): "Argument ‘x’ failed to parse"; name the option it was given to.
+    std::string what = e.what();
+    size_t open = what.find("‘"), close = what.find("’");
+    std::string option;
+    if (open != std::string::npos && close != std::string::npos && close > open) {
+      std::string value = what.substr(open + 3, close - open - 3);
+      option = option_of_value(argc, argv, value);
+      if (!option.empty()) {
+        throw UsageError(fmt::format("{}: {} '{}' is not a valid value", command, option, value));
+      }
+    }
+    throw UsageError(fmt::format("{}: {}", command, ascii_quotes(what)));
   } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(fmt::format("{}: {}", command, e.what()));
+    throw UsageError(fmt::format("{}: {}", command, ascii_quotes(e.what())));
   }
 }
 
@@ -110,9 +152,17 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
+std::string help_text(const cxxopts::Options& opts) {
+  std::vector<std::string> shown;
+  for (const auto& g : opts.groups()) {
+    if (g != kPositionalGroup) shown.push_back(g);
+  }
+  return opts.help(shown);
+}
+
 bool print_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Context& ctx) {
   if (!r.count("help")) return false;
-  ctx.out << opts.help() << "\n";
+  ctx.out << help_text(opts) << "\n";
   return true;
 }
 
@@ -122,7 +172,8 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     cxxopts::Options opts("fodns", "Failover DNS for SIP/VoIP: authoritative server and its CLI");
     opts.custom_help("[--db PATH] COMMAND [ARGS...]");
     opts.add_options()
-        ("db", "SQLite database (created and migrated on first use)",
+        ("db", "SQLite database, created and migrated on first use; $FODNS_DB if set, "
+               "else ./fodns.db",
          cxxopts::value<std::string>()->default_value(default_db_path()), "PATH")
         ("version", "print the version and exit")
         ("h,help", "print this help and exit");
@@ -162,6 +213,9 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   } catch (const DataError& e) {
     err << e.what() << "\n";
     return kExitData;
+  } catch (const RuntimeError& e) {
+    err << e.what() << "\n";
+    return kExitRuntime;
   } catch (const store::StoreError& e) {
     err << "fodns: " << e.what() << "\n";
     return kExitRuntime;

@@ -14,10 +14,12 @@
 
 namespace fodns::cli {
 
+// The exit codes of every command, `fodns serve` and `fodns demo` included; `fodns --help`
+// lists them. Errors go to stderr, one line naming the command, the field and the reason.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;    // bad command line
+inline constexpr int kExitUsage = 1;    // bad command line: unknown option, missing or bad value
 inline constexpr int kExitData = 2;     // bad zone file, validation failure, unknown zone/record
-inline constexpr int kExitRuntime = 3;  // database cannot be opened, I/O failure
+inline constexpr int kExitRuntime = 3;  // database cannot be opened, I/O failure, cannot bind
 
 /// Bad command line (exit 1). The message names the command and the field.
 class UsageError : public std::runtime_error {
@@ -27,6 +29,13 @@ class UsageError : public std::runtime_error {
 
 /// Input that is well-formed but refused (exit 2).
 class DataError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The environment failed us: a file cannot be read, the database cannot be opened (exit 3).
+/// Any other exception escaping a command is treated the same.
+class RuntimeError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -64,6 +73,13 @@ cxxopts::ParseResult parse_options(cxxopts::Options& opts, std::string_view comm
 std::string zone_name_arg(std::string_view command, std::string_view text);
 
 std::string json_escape(std::string_view s);
+
+/// Group of the options that stand for positional arguments (FILE, NAME...): parsed like
+/// options, left out of --help, whose usage line and description name them instead.
+inline constexpr const char* kPositionalGroup = "positional";
+
+/// The --help text of `opts`: every group but kPositionalGroup.
+std::string help_text(const cxxopts::Options& opts);
 
 /// If --help was given: prints the help of `opts` on ctx.out and returns true.
 bool print_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Context& ctx);

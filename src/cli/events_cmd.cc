@@ -22,7 +22,7 @@ int run_events(const Context& ctx, int argc, char** argv) {
       ("limit", fmt::format("how many events, 1..{}", kMaxLimit),
        cxxopts::value<std::string>()->default_value(std::to_string(kDefaultLimit)), "N")
       ("json", "print a JSON array of {id, at_ms, time, backend, from, to, reason} "
-               "(default: false)")
+               "(default: off, lines)")
       ("h,help", "print this help");
   auto r = parse_options(opts, "events", argc, argv);
   if (print_help(r, opts, ctx)) return kExitOk;

@@ -26,12 +26,15 @@ int record_set_backend(const Context& ctx, int argc, char** argv) {
   opts.custom_help("[OPTIONS]");
   opts.positional_help("NAME TYPE RDATA...");
   opts.add_options()
-      ("backend", "the governing backend", cxxopts::value<std::string>(), "NAME")
-      ("none", "make the record ungoverned (always served)")
+      ("backend", "the governing backend (required unless --none)", cxxopts::value<std::string>(),
+       "NAME")
+      ("none", "make the record ungoverned, always served (default: off; required unless "
+               "--backend)")
       ("priority", "failover tier within the RRset, lower preferred, 0..65535 "
                    "(default: the record's current priority)",
        cxxopts::value<std::string>(), "N")
-      ("h,help", "print this help")
+      ("h,help", "print this help");
+  opts.add_options(kPositionalGroup)
       ("name", "owner name, absolute", cxxopts::value<std::string>())
       ("type", "record type", cxxopts::value<std::string>());
   opts.parse_positional({"name", "type"});

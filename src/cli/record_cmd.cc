@@ -48,20 +48,18 @@ int record_add(const Context& ctx, int argc, char** argv) {
   opts.positional_help("NAME TTL TYPE RDATA... (put -- before RDATA that starts with '-')");
   opts.add_options()
       ("h,help", "print this help")
-      ("name", "owner name, absolute", cxxopts::value<std::string>())
-      ("ttl", "TTL in seconds", cxxopts::value<std::string>())
-      ("type", "record type (A, AAAA, SRV, NAPTR, TYPE65280...)", cxxopts::value<std::string>())
       ("backend", "govern the record by this backend (default: none, always served)",
        cxxopts::value<std::string>(), "NAME")
       ("priority", "failover tier within the RRset, lower preferred, 0..65535 (default: 0)",
        cxxopts::value<std::string>(), "N");
+  opts.add_options(kPositionalGroup)
+      ("name", "owner name, absolute", cxxopts::value<std::string>())
+      ("ttl", "TTL in seconds", cxxopts::value<std::string>())
+      ("type", "record type (A, AAAA, SRV, NAPTR, TYPE65280...)", cxxopts::value<std::string>());
   opts.parse_positional({"name", "ttl", "type"});
   std::vector<std::string> rdata;
   auto r = parse_options(opts, kCmd, argc, argv, &rdata);
-  if (r.count("help")) {
-    ctx.out << opts.help() << "\n";
-    return kExitOk;
-  }
+  if (print_help(r, opts, ctx)) return kExitOk;
   if (!r.count("type")) throw UsageError("record add: NAME TTL TYPE RDATA... expected");
   dns::Bytes owner = owner_arg(kCmd, r["name"].as<std::string>());
   uint32_t ttl = ttl_arg(kCmd, r["ttl"].as<std::string>());
@@ -136,17 +134,14 @@ int record_rm(const Context& ctx, int argc, char** argv) {
                         "  RDATA  the record data to match (names compared without case)");
   opts.custom_help("[OPTIONS]");
   opts.positional_help("NAME TYPE [RDATA...]");
-  opts.add_options()
-      ("h,help", "print this help")
+  opts.add_options()("h,help", "print this help");
+  opts.add_options(kPositionalGroup)
       ("name", "owner name, absolute", cxxopts::value<std::string>())
       ("type", "record type", cxxopts::value<std::string>());
   opts.parse_positional({"name", "type"});
   std::vector<std::string> rdata;
   auto r = parse_options(opts, kCmd, argc, argv, &rdata);
-  if (r.count("help")) {
-    ctx.out << opts.help() << "\n";
-    return kExitOk;
-  }
+  if (print_help(r, opts, ctx)) return kExitOk;
   if (!r.count("type")) throw UsageError("record rm: NAME TYPE [RDATA...] expected");
   dns::Bytes owner = owner_arg(kCmd, r["name"].as<std::string>());
   uint16_t type = type_arg(kCmd, r["type"].as<std::string>());
@@ -199,16 +194,14 @@ int record_list(const Context& ctx, int argc, char** argv) {
   opts.custom_help("[OPTIONS]");
   opts.positional_help("[ZONE]");
   opts.add_options()
-      ("json", "print a JSON array of {zone, name, ttl, type, rdata, backend, priority}",
+      ("json", "print a JSON array of {zone, name, ttl, type, rdata, backend, priority} "
+               "(default: off, zone-file lines)",
        cxxopts::value<bool>()->default_value("false"))
-      ("h,help", "print this help")
-      ("zone", "zone name (default: every zone)", cxxopts::value<std::string>());
+      ("h,help", "print this help");
+  opts.add_options(kPositionalGroup)("zone", "zone name (default: every zone)", cxxopts::value<std::string>());
   opts.parse_positional({"zone"});
   auto r = parse_options(opts, "record list", argc, argv);
-  if (r.count("help")) {
-    ctx.out << opts.help() << "\n";
-    return kExitOk;
-  }
+  if (print_help(r, opts, ctx)) return kExitOk;
   store::Db db(ctx.db_path);
   std::vector<store::ZoneInfo> zones;
   if (r.count("zone")) {

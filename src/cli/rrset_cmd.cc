@@ -38,7 +38,8 @@ int rrset_set(const Context& ctx, int argc, char** argv) {
       ("ttl", fmt::format("TTL of the RRset's answers while governed, 1..86400 (default: {})",
                           kDefaultGovernedTtl),
        cxxopts::value<std::string>(), "N")
-      ("h,help", "print this help")
+      ("h,help", "print this help");
+  opts.add_options(kPositionalGroup)
       ("name", "owner name, absolute", cxxopts::value<std::string>())
       ("type", "record type", cxxopts::value<std::string>());
   opts.parse_positional({"name", "type"});

@@ -102,7 +102,7 @@ int run_status(const Context& ctx, int argc, char** argv) {
   opts.custom_help("[OPTIONS]");
   opts.add_options()
       ("json", "print {\"backends\":[...],\"zones\":[...]} as the HTTP /status does "
-               "(default: false)")
+               "(default: off, a table)")
       ("h,help", "print this help");
   auto r = parse_options(opts, "status", argc, argv);
   if (print_help(r, opts, ctx)) return kExitOk;

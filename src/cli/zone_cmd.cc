@@ -1,4 +1,8 @@
 // `fodns zone import|export|list|rm` (set and show: zone_transfer_cmd.cc).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -6,6 +10,7 @@
 #include "cli/cli_common.h"
 #include "cli/governance.h"
 #include "cli/zone_transfer_cmd.h"
+#include "common/progress.h"
 #include "store/zone_repo.h"
 #include "zonefile/zone_file.h"
 #include "zonefile/zone_validator.h"
@@ -26,9 +31,7 @@ constexpr std::string_view kZoneUsage =
     "Run `fodns zone SUBCOMMAND --help` for its options.\n";
 
 bool wants_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Context& ctx) {
-  if (!r.count("help")) return false;
-  ctx.out << opts.help() << "\n";
-  return true;
+  return print_help(r, opts, ctx);
 }
 
 int zone_import(const Context& ctx, int argc, char** argv) {
@@ -40,10 +43,11 @@ int zone_import(const Context& ctx, int argc, char** argv) {
   opts.add_options()
       ("origin", "the zone's apex (default: the file's $ORIGIN, else the SOA owner)",
        cxxopts::value<std::string>(), "NAME")
-      ("replace", "replace the zone if it exists (its serial only moves forward)",
+      ("replace", "replace the zone if it exists; its serial only moves forward (default: off, "
+                  "an existing zone is refused)",
        cxxopts::value<bool>()->default_value("false"))
-      ("h,help", "print this help")
-      ("file", "the master file", cxxopts::value<std::string>());
+      ("h,help", "print this help");
+  opts.add_options(kPositionalGroup)("file", "the master file", cxxopts::value<std::string>());
   opts.parse_positional({"file"});
   auto r = parse_options(opts, "zone import", argc, argv);
   if (wants_help(r, opts, ctx)) return kExitOk;
@@ -54,8 +58,15 @@ int zone_import(const Context& ctx, int argc, char** argv) {
     origin = zone_name_arg("zone import: --origin", r["origin"].as<std::string>());
   }
 
+  if (::access(file.c_str(), R_OK) != 0) {
+    // Cannot read it at all: the environment's fault (exit 3), not the file's content's (2).
+    throw RuntimeError(fmt::format("zone import: {}: cannot open: {}", file, strerror(errno)));
+  }
+  // How far a big import is: a terminal line, or a log line every 5 s (progress.h).
+  progress::Task task(fmt::format("importing {}", file));
   auto parsed = zonefile::parse_zone_file(file, origin);
   if (!parsed) throw DataError(parsed.error().message);
+  progress::phase("validating");
   auto& pz = parsed.value();
   if (auto bad = zonefile::validate_zone(pz.content)) {
     int line = bad->rr_index == zonefile::ZoneError::kWholeZone ? pz.last_line
@@ -67,6 +78,7 @@ int zone_import(const Context& ctx, int argc, char** argv) {
   }
   store::Db db(ctx.db_path);
   store::Transaction tx(db);
+  progress::phase("storing");
   if (store::find_zone(db, pz.origin_text) && !r["replace"].as<bool>()) {
     throw DataError(fmt::format("{}: zone {} already exists (use --replace to replace it)", file,
                                 pz.origin_text));
@@ -75,7 +87,9 @@ int zone_import(const Context& ctx, int argc, char** argv) {
   if (auto zone = store::find_zone(db, pz.origin_text)) {
     warn_soa_minimum(ctx, file, db, *zone, /*only_if_governed=*/true);  // --replace keeps governance
   }
+  progress::phase("committing");
   tx.commit();
+  task.finish();  // erase the progress line before the result is printed
   ctx.out << fmt::format("imported {} ({} records, serial {})\n", pz.origin_text,
                          pz.content.rrs.size(), serial);
   return kExitOk;
@@ -86,7 +100,8 @@ int zone_export(const Context& ctx, int argc, char** argv) {
                         "Print zone NAME as a master file (absolute names, SOA first).");
   opts.custom_help("[OPTIONS]");
   opts.positional_help("NAME");
-  opts.add_options()("h,help", "print this help")("name", "zone name", cxxopts::value<std::string>());
+  opts.add_options()("h,help", "print this help");
+  opts.add_options(kPositionalGroup)("name", "zone name", cxxopts::value<std::string>());
   opts.parse_positional({"name"});
   auto r = parse_options(opts, "zone export", argc, argv);
   if (wants_help(r, opts, ctx)) return kExitOk;
@@ -104,7 +119,7 @@ int zone_list(const Context& ctx, int argc, char** argv) {
   cxxopts::Options opts("fodns zone list", "List zones with their served serial and size.");
   opts.custom_help("[OPTIONS]");
   opts.add_options()
-      ("json", "print a JSON array of {name, serial, records, notify, allow_transfer, journal}",
+      ("json", "print a JSON array of {name, serial, records, notify, allow_transfer, journal} (default: off, a table)",
        cxxopts::value<bool>()->default_value("false"))
       ("h,help", "print this help");
   auto r = parse_options(opts, "zone list", argc, argv);
@@ -134,7 +149,8 @@ int zone_rm(const Context& ctx, int argc, char** argv) {
   cxxopts::Options opts("fodns zone rm", "Remove zone NAME and all its records.");
   opts.custom_help("[OPTIONS]");
   opts.positional_help("NAME");
-  opts.add_options()("h,help", "print this help")("name", "zone name", cxxopts::value<std::string>());
+  opts.add_options()("h,help", "print this help");
+  opts.add_options(kPositionalGroup)("name", "zone name", cxxopts::value<std::string>());
   opts.parse_positional({"name"});
   auto r = parse_options(opts, "zone rm", argc, argv);
   if (wants_help(r, opts, ctx)) return kExitOk;

@@ -11,6 +11,7 @@ struct ProbeRunner::Session {
   ProbeSpec spec;
   std::unique_ptr<probes::Probe> probe;
   uv_timer_t* timer = nullptr;  // heap: freed by its close callback, which may outlive the Session
+  uint64_t due_us = 0;          // loop time (uv_now) at which the timer is due, in microseconds
 };
 
 namespace {
@@ -25,8 +26,12 @@ void close_timer(uv_timer_t* t) {
 }
 }  // namespace
 
-ProbeRunner::ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result)
-    : loop_(loop), factory_(std::move(factory)), on_result_(std::move(on_result)), rng_(std::random_device{}()) {}
+ProbeRunner::ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result, ScheduleStats* stats)
+    : loop_(loop),
+      factory_(std::move(factory)),
+      on_result_(std::move(on_result)),
+      stats_(stats ? stats : &schedule_stats()),
+      rng_(std::random_device{}()) {}
 
 ProbeRunner::~ProbeRunner() {
   for (auto& [id, s] : sessions_) close_timer(s->timer);
@@ -70,6 +75,8 @@ void ProbeRunner::arm(Session& s, bool first) {
     uint64_t spread = interval / 10;
     delay = interval - spread + std::uniform_int_distribution<uint64_t>(0, 2 * spread)(rng_);
   }
+  // libuv counts the delay from the loop's cached time, so the due time is too.
+  s.due_us = (uv_now(loop_) + delay) * 1000;
   uv_timer_start(s.timer, on_timer, delay, 0);
 }
 
@@ -77,6 +84,11 @@ void ProbeRunner::on_timer(uv_timer_t* t) {
   auto* s = static_cast<Session*>(t->data);
   if (!s) return;
   ProbeRunner* self = s->runner;
+  // Measured against the real clock, not the loop's cached time: a callback
+  // that held the loop before this one in the same iteration counts as lag.
+  uint64_t now_us = uv_hrtime() / 1000;
+  self->stats_->record(now_us > s->due_us ? now_us - s->due_us : 0,
+                       static_cast<uint64_t>(s->spec.interval.count()) * 1000);
   if (s->probe->running()) {
     ++self->skipped_;
     // At most one log line per 1000 skipped rounds keeps an overloaded loop from logging itself to death.

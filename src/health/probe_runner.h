@@ -3,7 +3,8 @@
 // the interval (±10%, the first one anywhere in it) so that thousands of
 // backends do not fire at once. A probe still running when its next round is
 // due is not started twice: the round is skipped and counted (gdnsd
-// tcp_connect.c: "lasted longer than the monitoring interval").
+// tcp_connect.c: "lasted longer than the monitoring interval"). How late
+// each round is handled is recorded in a ScheduleStats (schedule_stats.h).
 // Threading: control loop only.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <random>
 #include <vector>
 
+#include "health/schedule_stats.h"
 #include "probes/probe.h"
 
 namespace fodns::health {
@@ -32,7 +34,9 @@ class ProbeRunner {
   using OnResult = std::function<void(int64_t backend_id, const probes::ProbeResult&)>;
   using Factory = std::function<std::unique_ptr<probes::Probe>(uv_loop_t*, const probes::Target&)>;
 
-  ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result);
+  /// `stats`: where round lag is recorded; null means the process-wide
+  /// schedule_stats() that /metrics exports (tests pass their own).
+  ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result, ScheduleStats* stats = nullptr);
   ~ProbeRunner();
   ProbeRunner(const ProbeRunner&) = delete;
   ProbeRunner& operator=(const ProbeRunner&) = delete;
@@ -46,6 +50,7 @@ class ProbeRunner {
 
   uint64_t rounds() const { return rounds_; }
   uint64_t skipped_rounds() const { return skipped_; }
+  const ScheduleStats& schedule() const { return *stats_; }
   size_t sessions() const { return sessions_.size(); }
 
  private:
@@ -58,6 +63,7 @@ class ProbeRunner {
   Factory factory_;
   OnResult on_result_;
   std::map<int64_t, std::unique_ptr<Session>> sessions_;
+  ScheduleStats* stats_;
   std::mt19937_64 rng_;
   uint64_t rounds_ = 0;
   uint64_t skipped_ = 0;

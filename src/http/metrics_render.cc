@@ -237,6 +237,28 @@ void render_probe_metrics(const probes::ProbeMetrics& pm, Buf& b) {
                  pm.retransmissions.load(std::memory_order_relaxed));
 }
 
+void render_schedule(const health::ScheduleStats& ss, Buf& b) {
+  auto out = fmt::appender(b);
+  header(b, "fodns_probe_rounds_late_total", "counter",
+         "Probe rounds started more than a tenth of their interval after they were due "
+         "(outside the jitter window): the control loop is falling behind.");
+  fmt::format_to(out, FMT_COMPILE("fodns_probe_rounds_late_total {}\n"), ss.get(ss.late));
+  header(b, "fodns_probe_rounds_missed_total", "counter",
+         "Whole probe intervals lost to lateness (a round started 2.5 intervals late counts 2).");
+  fmt::format_to(out, FMT_COMPILE("fodns_probe_rounds_missed_total {}\n"), ss.get(ss.missed));
+  header(b, "fodns_probe_schedule_lag_seconds", "histogram",
+         "Delay from when a probe round was due to when the control loop handled it.");
+  // _count is the sum of the buckets read here, so the exposition stays
+  // consistent while the control loop keeps counting.
+  app::Histogram h{std::vector<uint64_t>(health::kLagBuckets.size() + 1, 0), 0, 0};
+  for (size_t i = 0; i < h.counts.size(); ++i) {
+    h.counts[i] = ss.get(ss.buckets[i]);
+    h.count += h.counts[i];
+  }
+  h.sum = static_cast<double>(ss.get(ss.lag_sum_us)) / 1e6;
+  histogram<health::kLagBuckets>(b, "fodns_probe_schedule_lag_seconds", "", h);
+}
+
 void render_zones(const MetricsInput& in, Buf& b) {
   auto out = fmt::appender(b);
   const app::StatusData* st = in.status;
@@ -369,6 +391,7 @@ void render_metrics(const MetricsInput& in, fmt::memory_buffer& out) {
   render_dns(in, out);
   render_backends(in.status, out);
   if (in.probes) render_probe_metrics(*in.probes, out);
+  if (in.schedule) render_schedule(*in.schedule, out);
   render_zones(in, out);
   if (in.http) render_http(*in.http, out);
   render_process(in.process, out);

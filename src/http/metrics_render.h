@@ -21,6 +21,8 @@
 //   fodns_probe_rtt_seconds{backend}              histogram of successful probes
 //   fodns_backend_failovers_total{backend,direction}  down | up
 //   fodns_probe_rounds_total, fodns_probe_rounds_skipped_total
+//   fodns_probe_rounds_late_total, fodns_probe_rounds_missed_total,
+//   fodns_probe_schedule_lag_seconds (histogram)   how punctually rounds start (optional)
 //   fodns_probe_garbage_total{kind}, fodns_probe_unmatched_total{kind},
 //   fodns_probe_provisional_total, fodns_probe_retransmissions_total (process-wide, optional)
 //   fodns_zone_serial{zone}, fodns_zone_records_stored{zone}, fodns_zone_records_served{zone}
@@ -43,6 +45,7 @@
 #include <string_view>
 
 #include "app/status_board.h"
+#include "health/schedule_stats.h"
 #include "probes/probe_metrics.h"
 #include "server/counters.h"
 
@@ -84,6 +87,7 @@ struct MetricsInput {
   ProcessInfo process;
   const probes::ProbeMetrics* probes = nullptr;  // null: those families are left out
   const HttpStats* http = nullptr;               // null: left out
+  const health::ScheduleStats* schedule = nullptr;  // null: left out
 };
 
 /// Appends the exposition to `out`. Backends and zones are emitted in the

@@ -235,6 +235,7 @@ void MetricsServer::render_into(fmt::memory_buffer& out) const {
   in.workers = workers;
   in.process = read_process_info(start_time_seconds_, now_ms());
   in.probes = options_.probe_metrics;
+  in.schedule = options_.schedule_stats;
   in.http = &stats_;
   render_metrics(in, out);
 }

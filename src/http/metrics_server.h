@@ -49,6 +49,9 @@ struct MetricsServerOptions {
   size_t connection_memory_limit = 32768;  // bytes for the request line + headers
   /// Process-wide probe counters to export; null leaves those families out.
   const probes::ProbeMetrics* probe_metrics = nullptr;
+  /// Probe schedule punctuality to export (the process-wide one unless a test
+  /// gives its own); null leaves those families out.
+  const health::ScheduleStats* schedule_stats = &health::schedule_stats();
 };
 
 /// Returns the counters of every DNS worker; the pointers must stay valid for

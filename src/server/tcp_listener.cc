@@ -26,12 +26,13 @@ class TcpConnection {
     handles_open_ = 2;
     int rc = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
     if (rc != 0) return rc;
-    int namelen = sizeof peer_;
-    if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer_), &namelen) != 0)
-      peer_.ss_family = AF_UNSPEC;  // matches no ACL prefix
     bump(worker_.mutable_counters().tcp_accepted);
     bump(worker_.mutable_counters().tcp_open);
     counted_ = true;
+    // The client's address: for the query log and for transfer ACLs (one syscall per connection).
+    int len = sizeof peer_;
+    if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer_), &len) != 0)
+      peer_.ss_family = AF_UNSPEC;  // matches no ACL prefix
     arm_idle_timer();
     return uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
   }
@@ -149,6 +150,7 @@ class TcpConnection {
   uv_tcp_t tcp_{};
   uv_timer_t idle_{};
   uv_write_t write_{};
+  sockaddr_storage peer_{};  // the client (family 0: unknown)
   int handles_open_ = 0;
   bool closing_ = false;
   bool counted_ = false;
@@ -157,7 +159,6 @@ class TcpConnection {
   std::vector<uint8_t> in_;
   std::vector<uint8_t> pending_;
   std::vector<uint8_t> inflight_;
-  sockaddr_storage peer_{};
   std::unique_ptr<xfr::TransferStream> transfer_;
   std::vector<uint8_t> message_;
   uint8_t read_buf_[16384];

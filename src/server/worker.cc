@@ -16,7 +16,10 @@
 namespace fodns::server {
 
 Worker::Worker(int id, Publisher& publisher, WorkerConfig config)
-    : id_(id), publisher_(publisher), config_(std::move(config)) {}
+    : id_(id),
+      publisher_(publisher),
+      config_(std::move(config)),
+      sampler_(config_.log_queries_every) {}
 
 Worker::~Worker() {
   stop();
@@ -66,7 +69,8 @@ void Worker::thread_main(void* arg) {
     uv_run(&self->loop_, UV_RUN_DEFAULT);
   } catch (const std::exception& e) {
     // Nothing on the query path throws; this is the last line of defence (STYLE.md §6).
-    log::error("worker {} stopped by an exception: {}", self->id_, e.what());
+    log::error("msg=\"worker stopped by an exception\" worker={} error={}", self->id_,
+               log::quote(e.what()));
   }
 }
 
@@ -107,6 +111,7 @@ size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8
     bump(counters_.rcodes[info.rcode <= 16 ? info.rcode : 16]);
     if (info.truncated) bump(counters_.truncated);
   }
+  if (sampler_.due()) log_query(peer, q, parsed, info, transport, id_);
   return rlen;
 }
 

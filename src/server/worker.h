@@ -1,7 +1,7 @@
 // Worker: one DNS worker thread with its own libuv loop and its own UDP and
 // TCP sockets (SO_REUSEPORT). It answers from `current_`, the snapshot the
 // Publisher last handed it; it never touches SQLite, never blocks, never logs
-// per query. Threading: start()/stop() are called from the control thread;
+// per query (except the queries --log-queries samples). Threading: start()/stop() are called from the control thread;
 // everything else runs on the worker's own thread.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include "server/counters.h"
 #include "server/publisher.h"
 #include "xfr/outgoing.h"
+#include "server/query_log.h"
 #include "zone/zone_snapshot.h"
 
 namespace fodns::server {
@@ -24,6 +25,7 @@ struct WorkerConfig {
   std::vector<int> tcp_fds;     // listening sockets
   uint64_t tcp_idle_ms = 10000; // RFC 7766 §6.2.3: close idle connections, keep them a few seconds
   size_t max_tcp_connections = 1024;
+  uint32_t log_queries_every = 0;  // --log-queries: log one query in N; 0 = none
 };
 
 class UdpSocket;
@@ -48,10 +50,11 @@ class Worker {
   const WorkerConfig& config() const { return config_; }
   WorkerCounters& mutable_counters() { return counters_; }
   /// Parses and answers one query into `out`; returns the response length (0: no reply).
-  /// AXFR/IXFR: `peer` is checked against the zone's ACL; over TCP an allowed
-  /// transfer is returned in `*stream` (and 0), to be sent message by message.
+  /// `peer` (may be null) is the client: for the sampled query log, and for AXFR/IXFR
+  /// checked against the zone's ACL; over TCP an allowed transfer is returned in
+  /// `*stream` (and 0), to be sent message by message.
   size_t answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out,
-                const sockaddr* peer = nullptr, std::unique_ptr<xfr::TransferStream>* stream = nullptr);
+                const sockaddr* peer, std::unique_ptr<xfr::TransferStream>* stream = nullptr);
 
  private:
   size_t answer_transfer(const dns::Query& q, Transport transport, uint8_t* out, const sockaddr* peer,
@@ -73,6 +76,7 @@ class Worker {
   std::vector<std::unique_ptr<UdpSocket>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   WorkerCounters counters_;
+  QuerySampler sampler_;
 };
 
 }  // namespace fodns::server

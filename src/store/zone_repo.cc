@@ -8,6 +8,7 @@
 
 #include <ldns/ldns.h>
 
+#include "common/progress.h"
 #include "dns/serial.h"
 
 namespace fodns::store {
@@ -185,6 +186,7 @@ dns::ZoneContent load_zone(Db& db, const ZoneInfo& zone) {
 std::vector<dns::ZoneContent> load_all_zones(Db& db) {
   std::vector<dns::ZoneContent> zones;
   std::unordered_map<int64_t, size_t> by_id;
+  uint64_t total = 0;  // for the progress line of a big start-up
   {
     auto st = db.prepare("SELECT id, name, serial, (SELECT COUNT(*) FROM records WHERE zone_id = zones.id) FROM zones ORDER BY name");
     while (st.step()) {
@@ -193,12 +195,14 @@ std::vector<dns::ZoneContent> load_all_zones(Db& db) {
       z.origin = owner_wire(st.text(1));
       z.serial = static_cast<uint32_t>(st.int64(2));
       z.rrs.reserve(static_cast<size_t>(st.int64(3)));
+      total += static_cast<uint64_t>(st.int64(3));
       by_id[st.int64(0)] = zones.size();
       zones.push_back(std::move(z));
     }
   }
   // One sequential scan; rows come in insertion order, where records of one owner are
   // adjacent, so caching the last owner saves most conversions.
+  progress::phase("loading records", total);
   auto st = db.prepare(
       "SELECT zone_id, owner, type, ttl, rdata, COALESCE(backend_id, 0), priority FROM records");
   std::string last_text;
@@ -226,6 +230,7 @@ std::vector<dns::ZoneContent> load_all_zones(Db& db) {
     rr.backend_id = st.int64(5);
     rr.priority = static_cast<int32_t>(st.int64(6));
     zone->rrs.push_back(std::move(rr));
+    progress::advance();
   }
   auto pol = db.prepare("SELECT zone_id, owner, type, all_down, COALESCE(ttl, 0) FROM rrset_policy");
   while (pol.step()) {
@@ -278,7 +283,9 @@ uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now) {
       "VALUES (?, ?, ?, ?, ?, ?, ?)");
   const dns::Bytes* last_owner = nullptr;
   std::string owner_text;
+  progress::phase("storing records", content.rrs.size());
   for (const auto& rr : content.rrs) {
+    progress::advance();
     if (!last_owner || *last_owner != rr.owner) {
       owner_text = owner_to_text(rr.owner);
       last_owner = &rr.owner;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "common/progress.h"
 #include "dns/ldns_ptr.h"
 
 namespace fodns::zonefile {
@@ -190,12 +191,14 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
 
   uint32_t default_ttl = 3600;
   int ldns_line = 0;
+  progress::phase("parsing", size, "bytes");
   while (fp && !feof(fp.get())) {
     auto before = static_cast<size_t>(ftell(fp.get()));
     ldns_rr* raw = nullptr;
     ldns_status st = ldns_rr_new_frm_fp_l(&raw, fp.get(), &default_ttl, &origin, &prev, &ldns_line);
     dns::LdnsRr rr(raw);
     auto after = static_cast<size_t>(ftell(fp.get()));
+    progress::set(after);
     int line = lines.entry_line(before, after);
     switch (st) {
       case LDNS_STATUS_OK:

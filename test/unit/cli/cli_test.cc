@@ -168,7 +168,8 @@ TEST_CASE("cli: a failing import leaves the database unchanged") {
   auto no_ns = f.write("nons.zone", "example.net. 60 SOA ns.example.net. h.example.net. 1 2 3 4 5\n");
   r = f.run({"zone", "import", "--replace", no_ns});
   CHECK(r.err == no_ns + ":1: no NS records at the apex example.net.\n");
-  CHECK(f.run({"zone", "import", f.path("missing.zone")}).code == cli::kExitData);
+  // A file that cannot be read is an I/O failure (exit 3), not bad zone data (exit 2).
+  CHECK(f.run({"zone", "import", f.path("missing.zone")}).code == cli::kExitRuntime);
   CHECK(f.run({"zone", "export", "example.net"}).out == before);
 }
 

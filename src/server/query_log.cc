@@ -1,0 +1,145 @@
+#include "server/query_log.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <charconv>
+#include <cmath>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+
+namespace fodns::server {
+namespace {
+
+constexpr uint32_t kMaxEvery = 1'000'000'000;
+
+const char* qtype_name(uint16_t t) {
+  switch (t) {
+    case 1: return "A";
+    case 2: return "NS";
+    case 5: return "CNAME";
+    case 6: return "SOA";
+    case 12: return "PTR";
+    case 15: return "MX";
+    case 16: return "TXT";
+    case 28: return "AAAA";
+    case 33: return "SRV";
+    case 35: return "NAPTR";
+    case 39: return "DNAME";
+    case 41: return "OPT";
+    case 43: return "DS";
+    case 46: return "RRSIG";
+    case 47: return "NSEC";
+    case 48: return "DNSKEY";
+    case 64: return "SVCB";
+    case 65: return "HTTPS";
+    case 251: return "IXFR";
+    case 252: return "AXFR";
+    case 255: return "ANY";
+    case 257: return "CAA";
+    default: return nullptr;
+  }
+}
+
+const char* rcode_name(uint16_t r) {
+  static constexpr const char* kNames[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                           "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+                                           "NXRRSET", "NOTAUTH", "NOTZONE"};
+  if (r < std::size(kNames)) return kNames[r];
+  return r == 16 ? "BADVERS" : nullptr;
+}
+
+using Buf = fmt::memory_buffer;
+
+void append_peer(Buf& b, const sockaddr* sa) {
+  char host[INET6_ADDRSTRLEN];
+  if (sa && sa->sa_family == AF_INET) {
+    auto* in = reinterpret_cast<const sockaddr_in*>(sa);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    fmt::format_to(std::back_inserter(b), "{}:{}", host, ntohs(in->sin_port));
+  } else if (sa && sa->sa_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    fmt::format_to(std::back_inserter(b), "[{}]:{}", host, ntohs(in6->sin6_port));
+  } else {
+    b.push_back('-');
+  }
+}
+
+// Presentation form of the lowercased qname; bytes that would break a key=value field
+// (blank, quote, '=', backslash, non-ASCII, controls) and dots inside labels as \DDD.
+void append_qname(Buf& b, const dns::Query& q) {
+  const uint8_t* n = q.qname_lower;
+  if (n[0] == 0) {
+    b.push_back('.');
+    return;
+  }
+  size_t pos = 0;
+  while (pos < q.qname_len && n[pos] != 0) {
+    uint8_t l = n[pos];
+    for (size_t i = 1; i <= l; ++i) {
+      uint8_t c = n[pos + i];
+      if (c <= 0x20 || c >= 0x7f || c == '"' || c == '=' || c == '\\' || c == '.') {
+        fmt::format_to(std::back_inserter(b), "\\{:03}", c);
+      } else {
+        b.push_back(static_cast<char>(c));
+      }
+    }
+    b.push_back('.');
+    pos += 1 + l;
+  }
+}
+
+}  // namespace
+
+std::optional<uint32_t> parse_query_log_rate(std::string_view text) {
+  if (text == "off" || text == "0") return 0;
+  if (text.starts_with("1/")) text.remove_prefix(2);
+  else if (text.find('.') != std::string_view::npos) {
+    double f = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), f);
+    if (ec != std::errc() || p != text.data() + text.size() || !(f > 0) || f > 1) return std::nullopt;
+    double every = std::round(1 / f);
+    if (every > kMaxEvery) return std::nullopt;
+    return static_cast<uint32_t>(every);
+  }
+  uint32_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p != text.data() + text.size() || n == 0 || n > kMaxEvery) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+void log_query(const sockaddr* peer, const dns::Query& q, dns::ParseResult parsed,
+               const zone::ResponseInfo& info, Transport transport, int worker) {
+  if (log::level() > log::Level::Info) return;
+  Buf b;  // 500 bytes inline: no heap allocation for a query line
+  b.append(std::string_view("msg=\"query\" client="));
+  append_peer(b, peer);
+  b.append(std::string_view(" qname="));
+  if (q.question_end > 0) append_qname(b, q);
+  else b.push_back('-');  // the question did not parse
+  b.append(std::string_view(" qtype="));
+  const char* t = q.question_end > 0 ? qtype_name(q.qtype) : "-";
+  if (t) b.append(std::string_view(t));
+  else fmt::format_to(std::back_inserter(b), "TYPE{}", q.qtype);
+  b.append(std::string_view(" rcode="));
+  if (!info.answered) {
+    b.append(std::string_view("none"));  // dropped: no reply sent
+  } else if (const char* r = rcode_name(info.rcode)) {
+    b.append(std::string_view(r));
+  } else {
+    fmt::format_to(std::back_inserter(b), "RCODE{}", info.rcode);
+  }
+  fmt::format_to(std::back_inserter(b), " transport={} worker={}",
+                 transport == Transport::Tcp ? "tcp" : "udp", worker);
+  if (info.truncated) b.append(std::string_view(" tc=1"));
+  if (parsed == dns::ParseResult::Drop) b.append(std::string_view(" dropped=1"));
+  log::write(log::Level::Info, std::string_view(b.data(), b.size()));
+}
+
+}  // namespace fodns::server
