@@ -105,9 +105,10 @@ int tsig_add(const Context& ctx, int argc, char** argv) {
   opts.add_options()
       ("algorithm", "hmac-sha256, hmac-sha512, hmac-sha384, hmac-sha224 or hmac-sha1",
        cxxopts::value<std::string>()->default_value("hmac-sha256"), "ALG")
-      ("secret", "the secret, base64, at least 16 bytes decoded", cxxopts::value<std::string>(),
+      ("secret", "the secret, base64, at least 16 bytes decoded (required unless --generate)", cxxopts::value<std::string>(),
        "BASE64")
-      ("generate", "make a random secret as long as the algorithm's output (getrandom)");
+      ("generate", "make a random secret as long as the algorithm's output (getrandom) and print it once "
+                   "(default: off)");
   auto r = parse_options(opts, kCmd, argc, argv);
   if (print_help(r, opts, ctx)) return kExitOk;
   store::TsigKey key;
@@ -156,7 +157,7 @@ int tsig_list(const Context& ctx, int argc, char** argv) {
                         "them. Secrets are never shown.");
   opts.custom_help("[OPTIONS]");
   opts.add_options()
-      ("json", "print a JSON array of {name, algorithm, zones}")
+      ("json", "print a JSON array of {name, algorithm, zones} (default: off, a table)")
       ("h,help", "print this help");
   auto r = parse_options(opts, "tsig list", argc, argv);
   if (print_help(r, opts, ctx)) return kExitOk;

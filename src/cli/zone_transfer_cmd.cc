@@ -68,16 +68,18 @@ int zone_set(const Context& ctx, int argc, char** argv) {
   opts.positional_help("NAME");
   opts.add_options()
       ("notify", "a secondary to NOTIFY on each serial change: ADDR, ADDR:PORT or "
-                 "[IPv6]:PORT (port 53 by default); repeat for several",
+                 "[IPv6]:PORT (port 53 by default); repeat for several; replaces the list "
+                 "(default: unchanged)",
        cxxopts::value<std::vector<std::string>>(), "ADDR[:PORT]")
-      ("no-notify", "NOTIFY no one")
+      ("no-notify", "NOTIFY no one (default: off)")
       ("allow-transfer", "who may AXFR/IXFR: PREFIX (an address is /32 or /128), key:NAME "
-                         "(a TSIG key) or PREFIX+key:NAME (both); repeat for several",
+                         "(a TSIG key) or PREFIX+key:NAME (both); repeat for several; replaces "
+                         "the list (default: unchanged; a new zone refuses every transfer)",
        cxxopts::value<std::vector<std::string>>(), "RULE")
-      ("no-allow-transfer", "refuse every transfer (the default for a new zone)")
-      ("journal-max", "journal entries kept for IXFR, 1..1000000 (default 100)",
+      ("no-allow-transfer", "refuse every transfer (default: off)")
+      ("journal-max", "journal entries kept for IXFR, 1..1000000 (default: unchanged; 100 for a new zone)",
        cxxopts::value<std::string>(), "N")
-      ("journal-max-age", "drop journal entries older than this: 30s, 10m, 12h, 7d (default 7d)",
+      ("journal-max-age", "drop journal entries older than this: 30s, 10m, 12h, 7d (default: unchanged; 7d for a new zone)",
        cxxopts::value<std::string>(), "DUR")
       ("h,help", "print this help")
       ("name", "zone name", cxxopts::value<std::string>());

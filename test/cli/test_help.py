@@ -35,6 +35,8 @@ VALUES = {
     'N': '1', 'MS': '1000', 'DUR': '1s', 'ADDR': '127.0.0.1', 'ADDR:PORT': '127.0.0.1:0',
     'KIND': 'sip-options', 'T': 'udp', 'LIST': '200', 'URI': 'sip:ping@127.0.0.1',
     'TEXT': 'maintenance', 'LEVEL': 'info', 'RATE': '1', 'open|closed': 'open',
+    'ADDR[:PORT]': '127.0.0.1:5300', 'RULE': '127.0.0.0/8', 'BASE64': 'c2VjcmV0LXNlY3JldC1zZWNyZXQhIQ==',
+    'ALG': 'hmac-sha256',
 }
 # Gaps in files this suite's owner may not edit, reported to their owners; each is
 # skipped with a note (and the note says when the gap is gone, so it can be removed here).
