@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/base64.h"
+#include "common/base64.h"
 #include "cli/cli_common.h"
 #include "store/transfer_repo.h"
 #include "store/zone_repo.h"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/base64.h"
 #include "dns/wire.h"
 
 namespace fodns::xfr {
@@ -112,26 +113,6 @@ void append_tsig_rr(std::vector<uint8_t>& msg, const dns::Bytes& key_name,
 }
 
 }  // namespace
-
-std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::vector<uint8_t> out(text.size() / 4 * 3 + 1);
-  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && pad < 2; --i) ++pad;
-  out.resize(static_cast<size_t>(n) - pad);  // EVP_DecodeBlock counts padding as zero bytes
-  return out;
-}
-
-std::string base64_encode(std::span<const uint8_t> data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::optional<TsigKey> make_key(std::string_view name, std::string_view algorithm,
                                 std::string_view secret_base64) {

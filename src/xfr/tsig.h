@@ -26,10 +26,6 @@ struct TsigKey {
   std::vector<uint8_t> secret;
 };
 
-/// RFC 4648 base64 (padding required); nullopt if `text` is not base64.
-std::optional<std::vector<uint8_t>> base64_decode(std::string_view text);
-std::string base64_encode(std::span<const uint8_t> data);
-
 /// Builds a key from its stored form; nullopt if the algorithm is unknown or
 /// the secret is not base64.
 std::optional<TsigKey> make_key(std::string_view name, std::string_view algorithm,

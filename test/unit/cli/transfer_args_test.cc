@@ -6,7 +6,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "cli/base64.h"
+#include "common/base64.h"
 #include "cli/cli_common.h"
 
 using namespace fodns;
@@ -110,10 +110,10 @@ TEST_CASE("transfer_args: journal ages need a unit and stay within 1s..3650d") {
 
 TEST_CASE("base64: RFC 4648 test vectors, strict decoding") {
   auto enc = [](std::string_view s) {
-    return cli::base64_encode({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+    return fodns::base64_encode({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
   };
   auto dec = [](std::string_view s) -> std::optional<std::string> {
-    auto b = cli::base64_decode(s);
+    auto b = fodns::base64_decode(s);
     if (!b) return std::nullopt;
     return std::string(b->begin(), b->end());
   };
@@ -126,10 +126,10 @@ TEST_CASE("base64: RFC 4648 test vectors, strict decoding") {
   }
   std::vector<uint8_t> all(256);
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint8_t>(i);
-  CHECK(cli::base64_decode(cli::base64_encode(all)) == all);
+  CHECK(fodns::base64_decode(fodns::base64_encode(all)) == all);
   for (const char* bad : {"Zg", "Zg=", "Z===", "Zm9v YmFy", "Zm9v\n", "Zg==Zg==", "Zm=v", "Zm9-",
                           "Zm9_"}) {
     CAPTURE(bad);
-    CHECK_FALSE(cli::base64_decode(bad));
+    CHECK_FALSE(fodns::base64_decode(bad));
   }
 }

@@ -5,7 +5,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include "cli/base64.h"
+#include "common/base64.h"
 #include "cli_fixture.h"
 #include "mini_json.h"
 #include "store/transfer_repo.h"
@@ -37,7 +37,7 @@ TEST_CASE("tsig add --generate: the algorithm's length, printed once, with snipp
     auto k = key(f.db(), (name + ".").c_str());
     REQUIRE(k);
     CHECK(k->algorithm == alg);
-    auto secret = cli::base64_decode(k->secret);
+    auto secret = fodns::base64_decode(k->secret);
     REQUIRE(secret);
     CHECK(secret->size() == bytes);
     CHECK(contains(r.out, fmt::format("added TSIG key {}. ({})\n", name, alg)));

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace fodns::cli {
+namespace fodns {
 
 std::string base64_encode(std::span<const uint8_t> data);
 
@@ -17,4 +17,4 @@ std::string base64_encode(std::span<const uint8_t> data);
 /// two characters, no blanks. @return nullopt if `text` is not such base64.
 std::optional<std::vector<uint8_t>> base64_decode(std::string_view text);
 
-}  // namespace fodns::cli
+}  // namespace fodns

@@ -1,6 +1,6 @@
-#include "cli/base64.h"
+#include "common/base64.h"
 
-namespace fodns::cli {
+namespace fodns {
 
 namespace {
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -57,4 +57,4 @@ std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace fodns::cli
+}  // namespace fodns
