@@ -79,8 +79,20 @@ Status open_sockets(ServeOptions& opts, std::vector<server::WorkerConfig>& confi
   return ok_status();
 }
 
+// Closes its handles on every way out of run_server and lets the loop finish
+// closing them while they still exist (the loop outlives this stack frame).
 struct SignalWatch {
   uv_signal_t sigint{}, sigterm{};
+  uv_loop_t* loop = nullptr;
+  SignalWatch() = default;
+  SignalWatch(const SignalWatch&) = delete;
+  SignalWatch& operator=(const SignalWatch&) = delete;
+  ~SignalWatch() {
+    if (!loop) return;
+    for (uv_signal_t* h : {&sigint, &sigterm})
+      if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(h))) uv_close(reinterpret_cast<uv_handle_t*>(h), nullptr);
+    uv_run(loop, UV_RUN_NOWAIT);
+  }
 };
 
 }  // namespace
@@ -263,6 +275,7 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   };
   uv_signal_init(control.loop(), &sig.sigint);
   uv_signal_init(control.loop(), &sig.sigterm);
+  sig.loop = control.loop();
   uv_signal_start(&sig.sigint, on_signal, SIGINT);
   uv_signal_start(&sig.sigterm, on_signal, SIGTERM);
   signal(SIGPIPE, SIG_IGN);
@@ -284,8 +297,6 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   if (metrics) metrics->stop();
 
   for (auto& w : workers) w->stop();
-  uv_close(reinterpret_cast<uv_handle_t*>(&sig.sigint), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&sig.sigterm), nullptr);
   log::info("msg=\"stopped\"");
   return 0;
 }
