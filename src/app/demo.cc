@@ -122,7 +122,7 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
        cxxopts::value<int>()->default_value("5060"))
       ("cycle", "Seconds between two failures of the primary", cxxopts::value<int>()->default_value("30"))
       ("down", "Seconds the primary stays down each cycle", cxxopts::value<int>()->default_value("15"))
-      ("keep", "Keep the demo database when stopping (prints where it is)")
+      ("keep", "Keep the demo database when stopping (prints where it is; default: off, removed)")
       ("h,help", "Show this help");
   std::string dns_addr, http_text;
   int sip_port = 5060, cycle = 30, down = 15;

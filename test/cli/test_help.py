@@ -40,9 +40,7 @@ VALUES = {
 }
 # Gaps in files this suite's owner may not edit, reported to their owners; each is
 # skipped with a note (and the note says when the gap is gone, so it can be removed here).
-KNOWN_GAPS = {
-    ('demo', 'keep'): 'src/app/demo.cc: --keep does not say its default (off)',
-}
+KNOWN_GAPS = {}
 # Options whose placeholder alone does not say what exists in the seeded database.
 OPTION_VALUES = {'backend': 'b1'}
 # Commands that run until stopped: extra arguments that keep them off shared ports, or None
