@@ -31,15 +31,23 @@ from xfr_observers import NotifyListener, XfrTap  # noqa: E402,F401
 # --------------------------------------------------------------------------
 # Processes
 # --------------------------------------------------------------------------
+_HANDED_OUT = set()
+
+
 def free_loopback_port(addr='127.0.0.1'):
-    """A port free for both UDP and TCP on addr (bind port 0, then check UDP)."""
+    """A port free for both UDP and TCP on addr (bind port 0, then check UDP).
+    Never the same port twice in one run: the kernel may offer a just-closed
+    port again before its first taker has bound it."""
     for _ in range(50):
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             t.bind((addr, 0))
             port = t.getsockname()[1]
+            if port in _HANDED_OUT:
+                continue
             u.bind((addr, port))
+            _HANDED_OUT.add(port)
             return port
         except OSError:
             continue
