@@ -181,35 +181,11 @@ std::vector<Transition> BackendMonitor::take_transitions() {
 
 void BackendMonitor::save_dirty(store::Db& db) {
   if (dirty_.empty()) return;
-  // One prepared statement for the whole batch. store::save_backend_state()
-  // prepares its upsert per call, and with 10,000 backends probed every second
-  // that was 10,000 SQL compilations a second: ~25% of the control loop's CPU
-  // and a 200 ms stall once a second, enough to make probe rounds late
-  // (perf, tools/bench/scale.sh). The statement is store::save_backend_state()'s,
-  // row for row: keep the two in step.
-  // TODO(fodns): move this batch form into store/backend_repo (save_backend_states).
-  auto st = db.prepare(
-      "INSERT INTO backend_state (backend_id, state, since, last_check, last_rtt_us, last_result, "
-      "last_error, successes, failures) VALUES (?1, ?2, ?3, NULLIF(?4, 0), NULLIF(?5, -1), ?6, ?7, ?8, ?9) "
-      "ON CONFLICT(backend_id) DO UPDATE SET state = excluded.state, since = excluded.since, "
-      "last_check = excluded.last_check, last_rtt_us = excluded.last_rtt_us, "
-      "last_result = excluded.last_result, last_error = excluded.last_error, "
-      "successes = excluded.successes, failures = excluded.failures "
-      "WHERE EXISTS (SELECT 1 FROM backends WHERE id = ?1)");
-  for (int64_t id : dirty_) {
-    auto it = backends_.find(id);
-    if (it == backends_.end()) continue;
-    const store::BackendState& s = it->second.saved;
-    st.bind(1, s.backend_id).bind(2, s.state).bind(3, s.since_ms).bind(4, s.last_check_ms);
-    st.bind(5, s.last_rtt_us).bind(6, s.last_result).bind(7, s.last_error);
-    st.bind(8, int64_t{s.successes}).bind(9, int64_t{s.failures});
-    try {
-      st.run();
-    } catch (const store::StoreError&) {
-      // The backend was removed by the CLI since we loaded it (foreign key): nothing to save.
-    }
-    st.reset();
-  }
+  std::vector<const store::BackendState*> states;
+  states.reserve(dirty_.size());
+  for (int64_t id : dirty_)
+    if (auto it = backends_.find(id); it != backends_.end()) states.push_back(&it->second.saved);
+  store::save_backend_states(db, states);  // one prepared statement for the batch
   dirty_.clear();
 }
 
