@@ -103,7 +103,7 @@ class UdpRun;
 struct UdpChannel {
   uv_udp_t udp{};
   UdpRun* run = nullptr;     // the run in flight, or null between runs
-  sockaddr_storage local{};  // our address and port, for Via
+  SipRequestTemplate request;  // from our address and port (in Via, From, Contact)
   bool broken = false;       // a socket error was seen: replace it before the next run
 
   void close() {
@@ -307,8 +307,10 @@ void SipOptionsProbe::run(Done done) {
     // goes into Via), filters datagrams from other peers, and reports ICMP
     // port unreachable as ECONNREFUSED.
     int err = uv_udp_connect(&ch->udp, dest);
-    int len = sizeof ch->local;
-    if (err == 0) err = uv_udp_getsockname(&ch->udp, reinterpret_cast<sockaddr*>(&ch->local), &len);
+    sockaddr_storage local{};
+    int len = sizeof local;
+    if (err == 0) err = uv_udp_getsockname(&ch->udp, reinterpret_cast<sockaddr*>(&local), &len);
+    if (err == 0) ch->request = SipRequestTemplate(request_uri_, SipTransport::Udp, reinterpret_cast<const sockaddr*>(&local));
     if (err == 0) err = uv_udp_recv_start(&ch->udp, alloc_cb, UdpChannel::on_recv);
     if (err != 0) {
       ch->close();
@@ -319,8 +321,7 @@ void SipOptionsProbe::run(Done done) {
   }
   r->chan = chan_;
   chan_->run = r;
-  const sockaddr_storage& local = chan_->local;
-  r->build(reinterpret_cast<const sockaddr*>(&local), SipTransport::Udp);
+  r->request = chan_->request.make(cseq_);
   r->sent_ns = uv_hrtime();
   // A failed first send is reported on the next iteration, never inside run().
   uv_buf_t b = uv_buf_init(r->request.text.data(), static_cast<unsigned>(r->request.text.size()));

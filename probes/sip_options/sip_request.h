@@ -20,9 +20,24 @@ struct SipRequest {
 /// "sip:ADDR:PORT" for `addr` (IPv6 in brackets: "sip:[2001:db8::1]:5060").
 std::string default_request_uri(const sockaddr* addr);
 
-/// The OPTIONS request to `request_uri` sent from `local` (the address and
+/// The OPTIONS requests to `request_uri` sent from `local` (the address and
 /// port the socket is bound to: they go into Via, From and Contact) over
-/// `transport`. Every call draws a fresh branch, Call-ID and From tag.
+/// `transport`. The fixed text is formatted once; make() only fills in the
+/// branch, From tag, Call-ID and CSeq (formatting the whole message per probe
+/// was a tenth of the control loop's CPU with 10,000 backends).
+class SipRequestTemplate {
+ public:
+  SipRequestTemplate() = default;
+  SipRequestTemplate(const std::string& request_uri, SipTransport transport, const sockaddr* local);
+  /// Every call draws a fresh branch, Call-ID and From tag.
+  SipRequest make(uint32_t cseq) const;
+
+ private:
+  // The message is piece[0] branch piece[1] tag piece[2] call-id piece[3] cseq piece[4].
+  std::string piece_[5];
+};
+
+/// SipRequestTemplate(request_uri, transport, local).make(cseq).
 SipRequest build_options_request(const std::string& request_uri, SipTransport transport, const sockaddr* local,
                                  uint32_t cseq);
 

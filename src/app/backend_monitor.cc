@@ -63,10 +63,10 @@ void ensure_fd_limit(size_t backends) {
 }  // namespace
 
 BackendMonitor::BackendMonitor(uv_loop_t* loop, health::ProbeRunner::Factory factory,
-                               OnTransition on_transition)
-    : loop_(loop), on_transition_(std::move(on_transition)) {
+                               OnTransition on_transition, Clock now_ms)
+    : loop_(loop), on_transition_(std::move(on_transition)), now_ms_(now_ms) {
   runner_ = std::make_unique<health::ProbeRunner>(
-      loop_, std::move(factory), [this](int64_t id, const probes::ProbeResult& r) { on_result(id, r); });
+      loop_, std::move(factory), [this](int64_t id, const probes::ProbeResult& r) { record_result(id, r); });
 }
 
 void BackendMonitor::sync(const std::vector<store::Backend>& backends,
@@ -96,14 +96,16 @@ void BackendMonitor::sync(const std::vector<store::Backend>& backends,
         t.saved = s->second;
       } else {
         t.saved.backend_id = b.id;
-        t.saved.since_ms = store::unix_now_ms();
-        dirty_.insert(b.id);
+        t.saved.since_ms = now_ms_();
+        t.dirty = true;
+        dirty_.push_back(b.id);
       }
     }
     next[b.id] = std::move(t);
     specs.push_back({b.id, *target, std::chrono::milliseconds(b.interval_ms)});
   }
   backends_ = std::move(next);
+  // Ids of removed backends may stay in dirty_: save_dirty skips them.
   if (specs.size() > 256) ensure_fd_limit(specs.size());
   runner_->sync(specs);
 }
@@ -127,21 +129,41 @@ bool BackendMonitor::serving(int64_t backend_id) const {
   return health::serving(it->second.health.state(), it->second.config.drained);
 }
 
-void BackendMonitor::on_result(int64_t id, const probes::ProbeResult& r) {
+static_assert(kOutcomeNames.size() == static_cast<size_t>(probes::Outcome::Error) + 1,
+              "kOutcomeNames lists every probes::Outcome");
+
+void BackendMonitor::mark_dirty(int64_t id, TrackedBackend& t) {
+  if (t.dirty) return;
+  t.dirty = true;
+  dirty_.push_back(id);
+}
+
+void BackendMonitor::record_result(int64_t id, const probes::ProbeResult& r) {
   auto it = backends_.find(id);
   if (it == backends_.end()) return;
   TrackedBackend& t = it->second;
-  startup_waiting_.erase(id);
+  if (!startup_waiting_.empty()) startup_waiting_.erase(id);
   health::Thresholds th{t.config.rise, t.config.fall};
   health::State before = t.health.state();
+  // The consecutive counts matter to a restart only up to the thresholds.
+  const int cap = std::max(th.rise, th.fall);
+  const int successes_before = std::min(t.health.successes(), cap);
+  const int failures_before = std::min(t.health.failures(), cap);
   auto changed = t.health.record(r.ok(), th);
-  int64_t now = store::unix_now_ms();
+  int64_t now = now_ms_();
   t.has_result = true;
   t.saved.last_check_ms = now;
   t.saved.last_rtt_us = r.ok() ? r.rtt.count() : -1;
-  t.saved.last_result = std::string(probes::outcome_name(r.outcome));
-  if (!r.ok()) t.saved.last_error = r.detail;
-  ++t.checks[t.saved.last_result];
+  std::string_view result = probes::outcome_name(r.outcome);
+  bool meaning_changed = changed.has_value() || t.saved.last_result != result ||
+                         std::min(t.health.successes(), cap) != successes_before ||
+                         std::min(t.health.failures(), cap) != failures_before;
+  if (t.saved.last_result != result) t.saved.last_result = std::string(result);
+  if (!r.ok() && t.saved.last_error != r.detail) {
+    t.saved.last_error = r.detail;
+    meaning_changed = true;
+  }
+  ++t.checks[static_cast<size_t>(r.outcome)];
   if (r.ok()) {
     double secs = static_cast<double>(r.rtt.count()) / 1e6;
     size_t b = 0;
@@ -152,7 +174,7 @@ void BackendMonitor::on_result(int64_t id, const probes::ProbeResult& r) {
   }
   t.saved.successes = t.health.successes();
   t.saved.failures = t.health.failures();
-  dirty_.insert(id);
+  if (meaning_changed || now - t.stored_ms >= kStateRefreshMs) mark_dirty(id, t);
   if (!changed) return;
   t.saved.state = std::string(health::state_name(*changed));
   if (*changed == health::State::Down) ++t.failovers_down;
@@ -181,11 +203,19 @@ std::vector<Transition> BackendMonitor::take_transitions() {
 
 void BackendMonitor::save_dirty(store::Db& db) {
   if (dirty_.empty()) return;
-  std::vector<const store::BackendState*> states;
-  states.reserve(dirty_.size());
+  std::vector<TrackedBackend*> rows;
+  rows.reserve(dirty_.size());
   for (int64_t id : dirty_)
-    if (auto it = backends_.find(id); it != backends_.end()) states.push_back(&it->second.saved);
-  store::save_backend_states(db, states);  // one prepared statement for the batch
+    if (auto it = backends_.find(id); it != backends_.end() && it->second.dirty) rows.push_back(&it->second);
+  std::vector<const store::BackendState*> states;
+  states.reserve(rows.size());
+  for (const auto* t : rows) states.push_back(&t->saved);
+  store::save_backend_states(db, states);  // one prepared statement for the batch; throws before anything below
+  int64_t now = now_ms_();
+  for (auto* t : rows) {
+    t->dirty = false;
+    t->stored_ms = now;
+  }
   dirty_.clear();
 }
 

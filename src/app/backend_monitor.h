@@ -3,7 +3,11 @@
 // backend's HealthState, keeps the last verdict for `fodns status`, and on a
 // transition records an event and tells the control loop to republish.
 // State is saved to SQLite in batches (once per second, and at once on a
-// transition), so 10,000 backends probed every second cost one commit per second.
+// transition), so 10,000 backends probed every second cost one commit per
+// second. A row is written when what it says changes (state, verdict, error,
+// the consecutive counts up to the thresholds) and otherwise refreshed every
+// kStateRefreshMs: rewriting 10,000 unchanged rows a second was a fifth of
+// the control loop's CPU (tools/bench/scale.sh).
 // Threading: control loop only.
 #pragma once
 
@@ -24,6 +28,10 @@
 
 namespace fodns::app {
 
+/// How stale a backend_state row whose meaning did not change may get
+/// (last_check_ms, last_rtt_us, the consecutive counts past the thresholds).
+inline constexpr int64_t kStateRefreshMs = 10'000;
+
 struct Transition {
   int64_t backend_id = 0;
   std::string backend;
@@ -38,8 +46,10 @@ struct TrackedBackend {
   health::HealthState health;
   store::BackendState saved;  // what `fodns status` shows; written back in batches
   bool has_result = false;    // at least one verdict since start
+  bool dirty = false;         // `saved` differs from the row in SQLite
+  int64_t stored_ms = 0;      // when the row was last written (0: not since start)
   // Since the process started, for /metrics.
-  std::map<std::string, uint64_t> checks;  // by outcome name
+  CheckCounts checks{};                     // by outcome
   Histogram rtt{std::vector<uint64_t>(kRttBuckets.size() + 1, 0), 0, 0};
   uint64_t failovers_down = 0;
   uint64_t failovers_up = 0;
@@ -49,7 +59,10 @@ class BackendMonitor {
  public:
   using OnTransition = std::function<void()>;
 
-  BackendMonitor(uv_loop_t* loop, health::ProbeRunner::Factory factory, OnTransition on_transition);
+  using Clock = int64_t (*)();  // unix milliseconds
+
+  BackendMonitor(uv_loop_t* loop, health::ProbeRunner::Factory factory, OnTransition on_transition,
+                 Clock now_ms = store::unix_now_ms);
 
   /// Applies the backends and states read from the database. Backends whose
   /// probe settings did not change keep their in-memory health.
@@ -71,14 +84,17 @@ class BackendMonitor {
 
   const health::ProbeRunner& runner() const { return *runner_; }
 
- private:
-  void on_result(int64_t id, const probes::ProbeResult& r);
+  /// Feeds one probe verdict (the ProbeRunner calls this for every finished check).
+  void record_result(int64_t id, const probes::ProbeResult& r);
 
+ private:
   uv_loop_t* loop_;
   OnTransition on_transition_;
+  Clock now_ms_;
   std::unique_ptr<health::ProbeRunner> runner_;
   std::map<int64_t, TrackedBackend> backends_;
-  std::set<int64_t> dirty_;
+  void mark_dirty(int64_t id, TrackedBackend& t);
+  std::vector<int64_t> dirty_;  // ids with TrackedBackend::dirty set
   std::set<int64_t> startup_waiting_;
   std::vector<Transition> transitions_;
 };

@@ -11,9 +11,18 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fodns::app {
+
+/// Probe results in the order of probes::Outcome (backend_monitor.cc checks
+/// that the two agree): the `result` label of fodns_probe_checks_total and the
+/// index of BackendStatus::checks.
+inline constexpr std::array<std::string_view, 7> kOutcomeNames = {"ok",          "timeout",    "refused",
+                                                                  "unreachable", "bad_status", "garbage",
+                                                                  "error"};
+using CheckCounts = std::array<uint64_t, kOutcomeNames.size()>;
 
 /// Upper bounds (seconds) of the probe RTT histogram buckets; +Inf is implied.
 inline constexpr std::array<double, 10> kRttBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -45,7 +54,7 @@ struct BackendStatus {
   std::string last_error;
   int successes = 0;
   int failures = 0;
-  std::map<std::string, uint64_t> checks;       // by outcome name: ok, timeout, refused ...
+  CheckCounts checks{};                          // by outcome, in the order of kOutcomeNames
   Histogram rtt;                                 // seconds, buckets kRttBuckets
   uint64_t failovers_down = 0;                   // transitions to down since start
   uint64_t failovers_up = 0;                     // transitions to up since start

@@ -35,11 +35,6 @@ constexpr std::array<std::string_view, static_cast<size_t>(dns::Malformed::kCoun
     "none",      "short_header", "is_response",  "qdcount", "bad_name",
     "truncated", "bad_opt",      "multiple_opt", "trailing"};
 
-// Outcomes always exported per backend (zero until seen), so that rate() has a
-// series from the first scrape on.
-constexpr std::array<std::string_view, 7> kResults = {"ok",          "timeout",    "refused",
-                                                      "unreachable", "bad_status", "garbage",
-                                                      "error"};
 constexpr std::array<std::string_view, 4> kStates = {"unknown", "up", "down", "drained"};
 
 void header(Buf& b, std::string_view name, std::string_view type, std::string_view help) {
@@ -178,21 +173,10 @@ void render_backends(const app::StatusData* st, Buf& b) {
   }
   header(b, "fodns_probe_checks_total", "counter", "Finished probe checks by backend and result.");
   for (size_t i = 0; i < backends.size(); ++i) {
-    const auto& checks = backends[i].checks;
-    for (auto r : kResults) {
-      uint64_t n = 0;  // a linear scan: the map has at most 7 entries, no key string to build
-      for (const auto& [k, v] : checks)
-        if (k == r) n = v;
+    // Every result always (zero until seen), so that rate() has a series from the first scrape on.
+    for (size_t r = 0; r < app::kOutcomeNames.size(); ++r)
       fmt::format_to(out, FMT_COMPILE("fodns_probe_checks_total{{backend=\"{}\",result=\"{}\"}} {}\n"),
-                     label[i], r, n);
-    }
-    for (const auto& [r, n] : checks) {  // a result name this file does not know yet
-      bool known = false;
-      for (auto k : kResults) known = known || k == r;
-      if (!known)
-        fmt::format_to(out, FMT_COMPILE("fodns_probe_checks_total{{backend=\"{}\",result=\"{}\"}} {}\n"),
-                       label[i], escape_label_value(r), n);
-    }
+                     label[i], app::kOutcomeNames[r], backends[i].checks[r]);
   }
   header(b, "fodns_probe_rtt_seconds", "histogram", "Round-trip time of successful probes.");
   std::string labels;

@@ -65,19 +65,32 @@ def name_of(i):
 
 
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    # The same number must be free over TCP too (DNS and HTTP listeners).
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    """A port free over UDP and TCP, below the ephemeral range: fodns binds its
+    listeners after the start-up probe round, whose 10,000 connected UDP
+    sockets take ephemeral ports, one of which was often the port picked here."""
     try:
-        t.bind(('127.0.0.1', port))
-    except OSError:
-        return free_port()
-    finally:
-        t.close()
-    return port
+        low = int(open('/proc/sys/net/ipv4/ip_local_port_range').read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(1000):
+        port = random.randrange(10000, max(low, 10001))
+        if port in PORTS_GIVEN:
+            continue
+        try:
+            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                s = socket.socket(socket.AF_INET, kind)
+                try:
+                    s.bind(('127.0.0.1', port))
+                finally:
+                    s.close()
+        except OSError:
+            continue
+        PORTS_GIVEN.add(port)
+        return port
+    raise SystemExit('scale-bench: no free port below the ephemeral range')
+
+
+PORTS_GIVEN = set()
 
 
 NICE = []  # ['nice', '-n', N] when --nice is set
@@ -183,6 +196,11 @@ class Server:
             time.sleep(0.1)
         else:
             raise SystemExit('scale-bench: fodns (%s) did not answer within %d s' % (self.tag, timeout))
+        if self.args.control_cpu is not None:
+            # Only the main thread (the control loop, tid == pid); the DNS
+            # workers and the HTTP thread exist by now and keep --server-cpu.
+            subprocess.run(['taskset', '-p', '-c', str(self.args.control_cpu), str(self.pid)],
+                           check=True, stdout=subprocess.DEVNULL)
         if not self.probes:
             return
         while time.monotonic() < deadline:
@@ -395,6 +413,9 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--server-cpu', type=int, default=1)
     ap.add_argument('--client-cpu', type=int, default=0)
+    ap.add_argument('--control-cpu', type=int, default=None,
+                    help='move the control loop (main thread) to this CPU once the server answers; '
+                         'default: it stays on --server-cpu with everything else')
     ap.add_argument('--dnsperf-args', default='-T 2 -c 10 -q 200')
     ap.add_argument('--parts', default='a,b,c,d')
     ap.add_argument('--nice', type=int, default=-20 if os.geteuid() == 0 else 0,

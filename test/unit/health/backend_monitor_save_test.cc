@@ -88,3 +88,77 @@ TEST_CASE("backend monitor: saving 10,000 states is one short stall, not 10,000 
   uv_run(&loop, UV_RUN_NOWAIT);
   CHECK(uv_loop_close(&loop) == 0);
 }
+
+namespace {
+int64_t fake_now = 0;
+int64_t fake_clock() { return fake_now; }
+
+probes::ProbeResult result(probes::Outcome o, std::string detail = "") {
+  probes::ProbeResult r;
+  r.outcome = o;
+  r.rtt = std::chrono::microseconds(1500);
+  r.detail = std::move(detail);
+  return r;
+}
+
+// Feeds `r` at `at_ms`, saves, and returns the stored row.
+store::BackendState feed(store::Db& db, app::BackendMonitor& mon, int64_t id, int64_t at_ms,
+                         const probes::ProbeResult& r) {
+  fake_now = at_ms;
+  mon.record_result(id, r);
+  store::Transaction tx(db);
+  mon.save_dirty(db);
+  tx.commit();
+  return store::load_backend_states(db).at(id);
+}
+}  // namespace
+
+TEST_CASE("backend monitor: a row is written when its meaning changes, else refreshed every 10 s") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    store::Db db(":memory:");
+    int64_t id = add(db, 1);  // rise 2, fall 3: counts matter up to 3
+    fake_now = 1'000;
+    app::BackendMonitor mon(&loop, no_probe, [] {}, fake_clock);
+    mon.sync(store::list_backends(db), {});
+    using probes::Outcome;
+
+    auto row = feed(db, mon, id, 2'000, result(Outcome::Ok));
+    CHECK(row.state == "up");  // unknown -> up: written
+    CHECK(row.last_check_ms == 2'000);
+    CHECK(row.successes == 1);
+    CHECK(feed(db, mon, id, 3'000, result(Outcome::Ok)).successes == 2);
+    CHECK(feed(db, mon, id, 4'000, result(Outcome::Ok)).successes == 3);
+    // Past the thresholds nothing a restart needs changes: the row stays.
+    row = feed(db, mon, id, 5'000, result(Outcome::Ok));
+    CHECK(row.last_check_ms == 4'000);
+    CHECK(row.successes == 3);
+    CHECK(feed(db, mon, id, 13'999, result(Outcome::Ok)).last_check_ms == 4'000);
+    // ... until it is 10 s old.
+    row = feed(db, mon, id, 14'000, result(Outcome::Ok));
+    CHECK(row.last_check_ms == 14'000);
+    CHECK(row.successes == 6);
+
+    // A failure is written at once, every consecutive one up to fall, and a new error text too.
+    row = feed(db, mon, id, 15'000, result(Outcome::Timeout, "timeout after 800 ms"));
+    CHECK(row.last_result == "timeout");
+    CHECK(row.failures == 1);
+    CHECK(row.state == "up");
+    CHECK(feed(db, mon, id, 16'000, result(Outcome::Timeout, "timeout after 800 ms")).failures == 2);
+    row = feed(db, mon, id, 17'000, result(Outcome::Refused, "ICMP port unreachable"));
+    CHECK(row.state == "down");
+    CHECK(row.since_ms == 17'000);
+    CHECK(row.last_error == "ICMP port unreachable");
+    CHECK(feed(db, mon, id, 18'000, result(Outcome::Refused, "ICMP port unreachable")).last_check_ms == 17'000);
+    CHECK(feed(db, mon, id, 19'000, result(Outcome::Refused, "UDP send: no buffer")).last_check_ms == 19'000);
+
+    // The counters for /metrics count every check, written or not.
+    const auto& t = mon.backends().at(id);
+    CHECK(t.checks[static_cast<size_t>(Outcome::Ok)] == 6);
+    CHECK(t.checks[static_cast<size_t>(Outcome::Timeout)] == 2);
+    CHECK(t.checks[static_cast<size_t>(Outcome::Refused)] == 3);
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);
+  CHECK(uv_loop_close(&loop) == 0);
+}

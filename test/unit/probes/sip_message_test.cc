@@ -92,16 +92,20 @@ TEST_CASE("OPTIONS request: TCP, IPv6 and a configured URI") {
 
 TEST_CASE("OPTIONS request: fresh branch, Call-ID and tag every time") {
   auto local = addr("127.0.0.1", 1);
+  const SipRequestTemplate tmpl("sip:x", SipTransport::Udp, sa(local));  // what a UDP probe keeps across runs
   std::set<std::string> branches, call_ids, tags;
   for (int i = 0; i < 200; ++i) {
-    SipRequest req = build_options_request("sip:x", SipTransport::Udp, sa(local), 1);
+    SipRequest req = i % 2 ? build_options_request("sip:x", SipTransport::Udp, sa(local), 1) : tmpl.make(1);
     branches.insert(req.branch);
     call_ids.insert(req.call_id);
     tags.insert(header(req.text, "From"));
+    CHECK(header(req.text, "Via") == "SIP/2.0/UDP 127.0.0.1:1;branch=" + req.branch + ";rport");
+    CHECK(header(req.text, "Call-ID") == req.call_id);
   }
   CHECK(branches.size() == 200);
   CHECK(call_ids.size() == 200);
   CHECK(tags.size() == 200);
+  CHECK(header(tmpl.make(4294967295u).text, "CSeq") == "4294967295 OPTIONS");
 }
 
 TEST_CASE("reply parser: 200, 503 and 1xx answering our request") {
