@@ -214,7 +214,9 @@ void BackendMonitor::save_dirty(store::Db& db) {
   int64_t now = now_ms_();
   for (auto* t : rows) {
     t->dirty = false;
-    t->stored_ms = now;
+    // Backdated by up to kStateRefreshMs/2 by id: rows first saved together
+    // (all of them at start) come up for refresh over 5 s, not in one batch.
+    t->stored_ms = now - (t->saved.backend_id % 8) * (kStateRefreshMs / 16);
   }
   dirty_.clear();
 }

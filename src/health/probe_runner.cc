@@ -7,11 +7,11 @@
 namespace fodns::health {
 
 struct ProbeRunner::Session {
-  ProbeRunner* runner = nullptr;
   ProbeSpec spec;
   std::unique_ptr<probes::Probe> probe;
-  uv_timer_t* timer = nullptr;  // heap: freed by its close callback, which may outlive the Session
-  uint64_t due_us = 0;          // loop time (uv_now) at which the timer is due, in microseconds
+  uint64_t generation = 0;  // of the one live heap entry
+  uint32_t queued = 0;      // heap entries pointing here, live or stale
+  bool removed = false;     // owned by the heap entries now (retire())
 };
 
 namespace {
@@ -20,21 +20,33 @@ bool same_target(const probes::Target& a, const probes::Target& b) {
          a.kind == b.kind && a.transport == b.transport && a.timeout == b.timeout &&
          a.alive.text() == b.alive.text() && a.sip_uri == b.sip_uri && a.name == b.name;
 }
-void close_timer(uv_timer_t* t) {
-  t->data = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-}
+uint64_t now_us() { return uv_hrtime() / 1000; }
 }  // namespace
 
 ProbeRunner::ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result, ScheduleStats* stats)
     : loop_(loop),
       factory_(std::move(factory)),
       on_result_(std::move(on_result)),
+      timer_(new uv_timer_t),
       stats_(stats ? stats : &schedule_stats()),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+  uv_timer_init(loop_, timer_);
+  timer_->data = this;
+}
 
 ProbeRunner::~ProbeRunner() {
-  for (auto& [id, s] : sessions_) close_timer(s->timer);
+  timer_->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  for (; !due_.empty(); due_.pop()) {
+    Session* s = due_.top().session;
+    if (s->removed && --s->queued == 0) delete s;
+  }
+}
+
+void ProbeRunner::retire(std::unique_ptr<Session> s) {
+  s->probe.reset();  // abandons a run in flight: its result never arrives
+  s->removed = true;
+  if (s->queued > 0) s.release();  // deleted by handle_due() when its last entry comes up
 }
 
 void ProbeRunner::sync(const std::vector<ProbeSpec>& specs) {
@@ -43,8 +55,8 @@ void ProbeRunner::sync(const std::vector<ProbeSpec>& specs) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     auto w = wanted.find(it->first);
     if (w == wanted.end() || !same_target(w->second->target, it->second->spec.target)) {
-      close_timer(it->second->timer);
-      it = sessions_.erase(it);  // destroying the probe abandons a run in flight
+      retire(std::move(it->second));
+      it = sessions_.erase(it);
     } else {
       it->second->spec.interval = w->second->interval;
       ++it;
@@ -53,16 +65,13 @@ void ProbeRunner::sync(const std::vector<ProbeSpec>& specs) {
   for (const auto& spec : specs) {
     if (sessions_.count(spec.backend_id)) continue;
     auto s = std::make_unique<Session>();
-    s->runner = this;
     s->spec = spec;
     s->probe = factory_(loop_, spec.target);
     if (!s->probe) continue;  // probing disabled for this target
-    s->timer = new uv_timer_t;
-    uv_timer_init(loop_, s->timer);
-    s->timer->data = s.get();
     arm(*s, true);
     sessions_[spec.backend_id] = std::move(s);
   }
+  rearm_timer();
 }
 
 void ProbeRunner::arm(Session& s, bool first) {
@@ -75,32 +84,63 @@ void ProbeRunner::arm(Session& s, bool first) {
     uint64_t spread = interval / 10;
     delay = interval - spread + std::uniform_int_distribution<uint64_t>(0, 2 * spread)(rng_);
   }
-  // libuv counts the delay from the loop's cached time, so the due time is too.
-  s.due_us = (uv_now(loop_) + delay) * 1000;
-  uv_timer_start(s.timer, on_timer, delay, 0);
+  ++s.queued;
+  due_.push({now_us() + delay * 1000, &s, ++s.generation});
+}
+
+void ProbeRunner::rearm_timer() {
+  if (due_.empty()) {
+    uv_timer_stop(timer_);
+    timer_at_us_ = 0;
+    return;
+  }
+  uint64_t at = due_.top().at_us;
+  if (timer_at_us_ != 0 && timer_at_us_ <= at) return;  // fires early enough already
+  uint64_t now = now_us();
+  // libuv counts whole milliseconds from its cached loop time: round up, so
+  // the timer never fires before the entry is due (that would spin).
+  uint64_t delay_ms = at > now ? (at - now + 999) / 1000 : 0;
+  uv_timer_start(timer_, on_timer, delay_ms, 0);
+  timer_at_us_ = now + delay_ms * 1000;
 }
 
 void ProbeRunner::on_timer(uv_timer_t* t) {
-  auto* s = static_cast<Session*>(t->data);
-  if (!s) return;
-  ProbeRunner* self = s->runner;
-  // Measured against the real clock, not the loop's cached time: a callback
-  // that held the loop before this one in the same iteration counts as lag.
-  uint64_t now_us = uv_hrtime() / 1000;
-  self->stats_->record(now_us > s->due_us ? now_us - s->due_us : 0,
-                       static_cast<uint64_t>(s->spec.interval.count()) * 1000);
-  if (s->probe->running()) {
-    ++self->skipped_;
-    // At most one log line per 1000 skipped rounds keeps an overloaded loop from logging itself to death.
-    if (self->skipped_ - self->last_skip_log_ >= 1000 || self->last_skip_log_ == 0) {
-      log::warn("msg=\"probe still running when the next round was due; round skipped\" backend={} skipped_total={}",
-                s->spec.target.name, self->skipped_);
-      self->last_skip_log_ = self->skipped_;
+  auto* self = static_cast<ProbeRunner*>(t->data);
+  if (!self) return;
+  self->timer_at_us_ = 0;
+  self->handle_due();
+  self->rearm_timer();
+}
+
+void ProbeRunner::handle_due() {
+  // Measured against the real clock: a callback that held the loop before
+  // this one counts as lag. Entries due within the next half millisecond are
+  // taken now (the timer's resolution is 1 ms).
+  const uint64_t now = now_us();
+  while (!due_.empty() && due_.top().at_us <= now + 500) {
+    Due d = due_.top();
+    due_.pop();
+    Session* s = d.session;
+    --s->queued;
+    if (s->removed) {
+      if (s->queued == 0) delete s;
+      continue;
     }
-  } else {
-    self->start_round(*s);
+    if (d.generation != s->generation) continue;  // rescheduled by run_now()
+    stats_->record(now > d.at_us ? now - d.at_us : 0, static_cast<uint64_t>(s->spec.interval.count()) * 1000);
+    if (s->probe->running()) {
+      ++skipped_;
+      // At most one log line per 1000 skipped rounds keeps an overloaded loop from logging itself to death.
+      if (skipped_ - last_skip_log_ >= 1000 || last_skip_log_ == 0) {
+        log::warn("msg=\"probe still running when the next round was due; round skipped\" backend={} skipped_total={}",
+                  s->spec.target.name, skipped_);
+        last_skip_log_ = skipped_;
+      }
+    } else {
+      start_round(*s);
+    }
+    arm(*s, false);
   }
-  self->arm(*s, false);
 }
 
 void ProbeRunner::start_round(Session& s) {
@@ -114,6 +154,7 @@ void ProbeRunner::run_now(int64_t backend_id) {
   if (it == sessions_.end() || it->second->probe->running()) return;
   start_round(*it->second);
   arm(*it->second, false);
+  rearm_timer();
 }
 
 bool ProbeRunner::running(int64_t backend_id) const {

@@ -1,7 +1,10 @@
 // ProbeRunner: schedules one probe session per backend on the control loop.
-// Each session has its own timer; every round starts at a jittered point of
-// the interval (±10%, the first one anywhere in it) so that thousands of
-// backends do not fire at once. A probe still running when its next round is
+// Every round starts at a jittered point of the interval (±10%, the first one
+// anywhere in it) so that thousands of backends do not fire at once. All
+// sessions share one libuv timer over a min-heap of due times: with a timer
+// per session, libuv's timer heap (10,000 entries, restarted every round) was
+// a tenth of the control loop's CPU; a stale heap entry (a session rescheduled
+// by run_now() or removed by sync()) is skipped when it comes up. A probe still running when its next round is
 // due is not started twice: the round is skipped and counted (gdnsd
 // tcp_connect.c: "lasted longer than the monitoring interval"). How late
 // each round is handled is recorded in a ScheduleStats (schedule_stats.h).
@@ -15,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <queue>
 #include <random>
 #include <vector>
 
@@ -55,14 +59,27 @@ class ProbeRunner {
 
  private:
   struct Session;
+  struct Due {
+    uint64_t at_us;     // uv_hrtime() in microseconds
+    Session* session;
+    uint64_t generation;  // stale unless equal to the session's
+    bool operator>(const Due& o) const { return at_us > o.at_us; }
+  };
   void arm(Session& s, bool first);
   void start_round(Session& s);
+  void rearm_timer();
+  void handle_due();
   static void on_timer(uv_timer_t* t);
+  /// Hands a removed session to the heap, which deletes it when its last entry comes up.
+  void retire(std::unique_ptr<Session> s);
 
   uv_loop_t* loop_;
   Factory factory_;
   OnResult on_result_;
   std::map<int64_t, std::unique_ptr<Session>> sessions_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_;
+  uv_timer_t* timer_;      // heap: freed by its close callback, which may outlive the runner
+  uint64_t timer_at_us_ = 0;  // when timer_ fires (0: stopped)
   ScheduleStats* stats_;
   std::mt19937_64 rng_;
   uint64_t rounds_ = 0;

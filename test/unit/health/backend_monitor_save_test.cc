@@ -134,8 +134,8 @@ TEST_CASE("backend monitor: a row is written when its meaning changes, else refr
     row = feed(db, mon, id, 5'000, result(Outcome::Ok));
     CHECK(row.last_check_ms == 4'000);
     CHECK(row.successes == 3);
-    CHECK(feed(db, mon, id, 13'999, result(Outcome::Ok)).last_check_ms == 4'000);
-    // ... until it is 10 s old.
+    CHECK(feed(db, mon, id, 9'000, result(Outcome::Ok)).last_check_ms == 4'000);
+    // ... until it is 10 s old (minus a stagger by id of at most 5 s).
     row = feed(db, mon, id, 14'000, result(Outcome::Ok));
     CHECK(row.last_check_ms == 14'000);
     CHECK(row.successes == 6);

@@ -124,3 +124,59 @@ TEST_CASE("sync removes sessions; a removed backend's result never arrives") {
   uv_run(&loop, UV_RUN_NOWAIT);
   CHECK(uv_loop_close(&loop) == 0);
 }
+
+TEST_CASE("run_now starts a round at once and replaces the scheduled one") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int started = 0;
+  std::map<int64_t, int> results;
+  {
+    health::ProbeRunner runner(
+        &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 1, &started); },
+        [&](int64_t id, const probes::ProbeResult&) { ++results[id]; });
+    // Twenty sessions: each first round is due somewhere in the first 400 ms.
+    std::vector<health::ProbeSpec> specs;
+    for (int64_t id = 1; id <= 20; ++id) specs.push_back(spec(id, 400));
+    runner.sync(specs);
+    for (int64_t id = 1; id <= 20; ++id) runner.run_now(id);
+    CHECK(started == 20);
+    // The next rounds are due 360..440 ms after run_now; the first schedule is dropped.
+    run_for(&loop, 300);
+    CHECK(started == 20);
+    for (int64_t id = 1; id <= 20; ++id) CHECK(results[id] == 1);
+    run_for(&loop, 250);
+    CHECK(started == 40);
+    CHECK(runner.rounds() == 40);
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("sessions removed and re-added while their rounds are queued") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int started = 0;
+  std::map<int64_t, int> results;
+  {
+    health::ProbeRunner runner(
+        &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 1, &started); },
+        [&](int64_t id, const probes::ProbeResult&) { ++results[id]; });
+    runner.sync({spec(1, 30), spec(2, 30)});
+    runner.sync({spec(2, 30)});  // 1 removed with its first round queued
+    auto changed = spec(2, 30);
+    changed.target.name = "renamed";
+    runner.sync({changed, spec(3, 30)});  // 2 restarted with a new target, 3 added
+    CHECK(runner.sessions() == 2);
+    run_for(&loop, 200);
+    CHECK(results[1] == 0);
+    CHECK(results[2] >= 3);
+    CHECK(results[3] >= 3);
+    runner.sync({});
+    CHECK(runner.sessions() == 0);
+    int before = started;
+    run_for(&loop, 100);
+    CHECK(started == before);
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
