@@ -1,5 +1,6 @@
-// SIP reply parsing with libosip2 (a well-kept, long-fuzzed parser) plus our
-// own TCP framing, which libosip2 does not provide.
+// SIP reply parsing with libosip2 (a well-kept, long-fuzzed parser), after
+// the fast path of sip_reply_scan.h, plus our own TCP framing, which libosip2
+// does not provide.
 #include "probes/sip_options/sip_reply.h"
 
 #include <osipparser2/osip_parser.h>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "probes/sip_options/sip_reply_scan.h"
 #include "probes/sip_options/sip_request.h"
 
 namespace fodns::probes {
@@ -57,6 +59,11 @@ bool parse_u32(std::string_view s, uint32_t* out) {
 }  // namespace
 
 Result<SipReply> parse_sip_reply(std::string_view bytes) {
+  if (auto plain = scan_plain_sip_reply(bytes)) return std::move(*plain);
+  return parse_sip_reply_osip(bytes);
+}
+
+Result<SipReply> parse_sip_reply_osip(std::string_view bytes) {
   if (bytes.empty()) return make_error("empty message");
   if (bytes.size() > kMaxSipMessage) return make_error("message of {} bytes is too large", bytes.size());
   // A cheap first check keeps requests and random bytes away from the parser.

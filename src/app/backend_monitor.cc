@@ -105,6 +105,9 @@ void BackendMonitor::sync(const std::vector<store::Backend>& backends,
     specs.push_back({b.id, *target, std::chrono::milliseconds(b.interval_ms)});
   }
   backends_ = std::move(next);
+  by_id_.clear();
+  by_id_.reserve(backends_.size());
+  for (auto& [id, t] : backends_) by_id_.emplace(id, &t);
   // Ids of removed backends may stay in dirty_: save_dirty skips them.
   if (specs.size() > 256) ensure_fd_limit(specs.size());
   runner_->sync(specs);
@@ -139,9 +142,9 @@ void BackendMonitor::mark_dirty(int64_t id, TrackedBackend& t) {
 }
 
 void BackendMonitor::record_result(int64_t id, const probes::ProbeResult& r) {
-  auto it = backends_.find(id);
-  if (it == backends_.end()) return;
-  TrackedBackend& t = it->second;
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  TrackedBackend& t = *it->second;
   if (!startup_waiting_.empty()) startup_waiting_.erase(id);
   health::Thresholds th{t.config.rise, t.config.fall};
   health::State before = t.health.state();
@@ -206,7 +209,7 @@ void BackendMonitor::save_dirty(store::Db& db) {
   std::vector<TrackedBackend*> rows;
   rows.reserve(dirty_.size());
   for (int64_t id : dirty_)
-    if (auto it = backends_.find(id); it != backends_.end() && it->second.dirty) rows.push_back(&it->second);
+    if (auto it = by_id_.find(id); it != by_id_.end() && it->second->dirty) rows.push_back(it->second);
   std::vector<const store::BackendState*> states;
   states.reserve(rows.size());
   for (const auto* t : rows) states.push_back(&t->saved);

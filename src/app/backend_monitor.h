@@ -19,6 +19,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "health/health_state.h"
@@ -92,7 +93,10 @@ class BackendMonitor {
   OnTransition on_transition_;
   Clock now_ms_;
   std::unique_ptr<health::ProbeRunner> runner_;
-  std::map<int64_t, TrackedBackend> backends_;
+  std::map<int64_t, TrackedBackend> backends_;  // ordered: status and metrics list backends by id
+  // The same nodes by hash, for the lookup per probe result (a tree walk
+  // through 10,000 nodes was 5% of the control loop).
+  std::unordered_map<int64_t, TrackedBackend*> by_id_;
   void mark_dirty(int64_t id, TrackedBackend& t);
   std::vector<int64_t> dirty_;  // ids with TrackedBackend::dirty set
   std::set<int64_t> startup_waiting_;

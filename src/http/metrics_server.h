@@ -5,7 +5,9 @@
 // served on one internal libmicrohttpd thread (epoll), which reads only the
 // StatusBoard (one pointer copy under its mutex) and the workers' counters
 // (relaxed loads). It never touches SQLite, a DNS worker's loop or the
-// control loop, so a slow or hostile HTTP client cannot slow DNS answering.
+// control loop, so a slow or hostile HTTP client cannot slow DNS answering;
+// and it runs at nice kHttpThreadNice, so that neither can a scrape storm on
+// a machine whose CPU the DNS workers need.
 //
 // Bounds (MetricsServerOptions): at most 128 connections, 16 from one IP, a
 // 10 s inactivity timeout (a client that connects and sends nothing is
@@ -34,6 +36,8 @@ struct MHD_Connection;
 namespace fodns::http {
 
 inline constexpr std::string_view kDefaultHttpAddress = "127.0.0.1:9153";
+/// The HTTP thread's nice value: the lowest priority.
+inline constexpr int kHttpThreadNice = 19;
 
 /// Parses the --http value: "ADDR:PORT" (IPv4), "[IPv6]:PORT", or "none".
 /// @return the address, std::nullopt for "none" (no HTTP server), or an error

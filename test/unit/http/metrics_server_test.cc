@@ -6,12 +6,18 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -298,4 +304,28 @@ TEST_CASE("start fails clearly on an address in use; stop is idempotent") {
   CHECK(st.error().message.find("bind") != std::string::npos);
   f.server->stop();
   f.server->stop();
+}
+
+TEST_CASE("the HTTP thread runs at the lowest priority, the caller's thread keeps its own") {
+  // Nice values of this process's threads, from /proc (field 19 of stat).
+  auto nices = [] {
+    std::vector<int> out;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream f(e.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+      std::string field;
+      for (int i = 3; i <= 19 && rest >> field; ++i) {
+      }
+      out.push_back(std::stoi(field));
+    }
+    return out;
+  };
+  int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  Fixture f;
+  f.publish(true, true);
+  CHECK(request(f.port(), "GET", "/healthz").code == 200);
+  auto after = nices();
+  CHECK(std::count(after.begin(), after.end(), http::kHttpThreadNice) >= 1);
+  CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) == own);
 }
