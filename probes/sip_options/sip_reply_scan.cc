@@ -40,8 +40,27 @@ bool all_of(std::string_view s, bool (*pred)(char)) {
     if (!pred(c)) return false;
   return true;
 }
-bool is_host_char(char c) { return is_alnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']'; }
-bool is_uri_char(char c) { return is_host_char(c) || c == '@' || c == '_'; }
+bool is_hex_or_colon(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+}
+bool is_hostname_char(char c) { return is_alnum(c) || c == '.' || c == '-'; }
+
+// host[:port]: a name or IPv4 address (letters, digits, dots, dashes; a
+// letter or digit at both ends), or an IPv6 reference in brackets.
+bool scan_hostport(std::string_view s) {
+  std::string_view host;
+  if (!s.empty() && s[0] == '[') {
+    size_t close = s.find(']');
+    if (close == std::string_view::npos || !all_of(s.substr(1, close - 1), is_hex_or_colon)) return false;
+    host = s.substr(0, close + 1);
+  } else {
+    host = s.substr(0, s.find(':'));
+    if (!all_of(host, is_hostname_char) || !is_alnum(host.front()) || !is_alnum(host.back())) return false;
+  }
+  std::string_view port = s.substr(host.size());
+  if (port.empty()) return true;
+  return port[0] == ':' && port.size() <= 6 && all_of(port.substr(1), is_digit);
+}
 
 // Headers libosip2 parses into structures (and so may reject); the scanner
 // reads some of them itself and declines the others.
@@ -77,7 +96,7 @@ bool scan_params(std::string_view s, std::string_view* branch) {
     if (!all_of(name, is_token)) return false;
     if (eq == std::string_view::npos) continue;
     std::string_view value = param.substr(eq + 1);
-    if (!all_of(value, [](char c) { return is_token(c) || is_host_char(c); })) return false;
+    if (!all_of(value, [](char c) { return is_token(c) || c == ':'; })) return false;
     if (branch && iequals(name, "branch")) {
       // Only the one, lowercase: what libosip2 finds by that name is then certain.
       if (name != "branch" || !branch->empty()) return false;
@@ -96,7 +115,7 @@ bool scan_via(std::string_view v, std::string_view* branch) {
   if (sp == std::string_view::npos || !all_of(v.substr(0, sp), is_alnum)) return false;
   v.remove_prefix(sp + 1);
   size_t semi = v.find(';');
-  if (!all_of(v.substr(0, semi), is_host_char) || semi == std::string_view::npos) return false;
+  if (semi == std::string_view::npos || !scan_hostport(v.substr(0, semi))) return false;
   return scan_params(v.substr(semi), branch) && !branch->empty();
 }
 
@@ -110,14 +129,10 @@ bool scan_name_addr(std::string_view v) {
   if (colon == std::string_view::npos) return false;
   std::string_view scheme = uri.substr(0, colon), rest = uri.substr(colon + 1);
   if (scheme != "sip" && scheme != "sips") return false;
-  if (!all_of(rest, is_uri_char)) return false;
+  if (rest.size() < 2) return false;  // libosip2 refuses "<sip:x>"
   size_t at = rest.find('@');
-  if (at != std::string_view::npos && (at == 0 || rest.find('@', at + 1) != std::string_view::npos)) return false;
-  std::string_view host = at == std::string_view::npos ? rest : rest.substr(at + 1);
-  if (host.empty() || !is_alnum(host[0]) || !is_alnum(host.back())) return false;
-  if (host.find(':') != host.rfind(':')) return false;  // host[:port], no IPv6 here
-  size_t port = host.find(':');
-  if (port != std::string_view::npos && !all_of(host.substr(port + 1), is_digit)) return false;
+  if (at != std::string_view::npos && !all_of(rest.substr(0, at), is_token)) return false;  // user
+  if (!scan_hostport(at == std::string_view::npos ? rest : rest.substr(at + 1))) return false;
   return scan_params(v.substr(close + 1), nullptr);
 }
 
