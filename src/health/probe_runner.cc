@@ -1,5 +1,6 @@
 #include "health/probe_runner.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/log.h"
@@ -21,6 +22,7 @@ bool same_target(const probes::Target& a, const probes::Target& b) {
          a.alive.text() == b.alive.text() && a.sip_uri == b.sip_uri && a.name == b.name;
 }
 uint64_t now_us() { return uv_hrtime() / 1000; }
+constexpr uint64_t kBatchUs = 5000;
 }  // namespace
 
 ProbeRunner::ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result, ScheduleStats* stats)
@@ -114,11 +116,18 @@ void ProbeRunner::on_timer(uv_timer_t* t) {
 
 void ProbeRunner::handle_due() {
   // Measured against the real clock: a callback that held the loop before
-  // this one counts as lag. Entries due within the next half millisecond are
-  // taken now (the timer's resolution is 1 ms).
+  // this one counts as lag. Rounds due within the next kBatchUs (at most a
+  // twentieth of their interval) start now, a little early and well inside
+  // the ±10% jitter: the loop then wakes at most every kBatchUs for its
+  // rounds, and their replies come back together, instead of 10,000 wake-ups
+  // a second each taking the CPU from a DNS worker.
   const uint64_t now = now_us();
-  while (!due_.empty() && due_.top().at_us <= now + 500) {
+  while (!due_.empty()) {
     Due d = due_.top();
+    if (d.at_us > now) {
+      uint64_t interval_us = static_cast<uint64_t>(d.session->spec.interval.count()) * 1000;
+      if (d.at_us - now > std::min(kBatchUs, interval_us / 20)) break;
+    }
     due_.pop();
     Session* s = d.session;
     --s->queued;

@@ -212,6 +212,18 @@ class Server:
             time.sleep(0.5)
         raise SystemExit('scale-bench: only %s of %d backends up after %d s' % (scrape(self.http).up, n, timeout))
 
+    def switches(self):
+        """Context switches of the main thread (the control loop): how often it wakes."""
+        n = 0
+        try:
+            with open('/proc/%d/task/%d/status' % (self.pid, self.pid)) as f:
+                for line in f:
+                    if line.startswith(('voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches')):
+                        n += int(line.split()[1])
+        except OSError:
+            pass
+        return n
+
     def thread_ticks(self):
         """{tid: utime+stime ticks} of every thread."""
         out = {}
@@ -393,6 +405,11 @@ def probe_window(m0, m1, secs, n, ticks0, ticks1, pid, interval_s=1.0):
     }
 
 
+def with_switches(w, srv, c0):
+    w['main_switches_per_s'] = (srv.switches() - c0) / w['secs']
+    return w
+
+
 def count_events(db):
     con = sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=30)
     try:
@@ -482,11 +499,12 @@ def main():
         if 'a' in parts:
             time.sleep(3)  # past the first, randomly spread round
             m0, k0, e0, t0 = scrape(srv.http), srv.thread_ticks(), count_events(db), time.monotonic()
+            c0 = srv.switches()
             log('(a) %d s with %d backends probed every second, no other load ...' % (args.a_seconds, n))
             time.sleep(args.a_seconds)
             k1, t1 = srv.thread_ticks(), time.monotonic()
             m1 = scrape(srv.http)
-            w = probe_window(m0, m1, t1 - t0, n, k0, k1, srv.pid)
+            w = with_switches(probe_window(m0, m1, t1 - t0, n, k0, k1, srv.pid), srv, c0)
             w['events'] = count_events(db) - e0
             results['a'] = w
             log('(a) %s' % w)
@@ -504,12 +522,13 @@ def main():
                     time.sleep(2)  # past the first round after a restart (spread over 1 s)
                     if probing:
                         m0, k0, e0, t0 = scrape(s.http), s.thread_ticks(), count_events(db), time.monotonic()
+                        c0 = s.switches()
                     q, lost = dnsperf(args, s.port, queries, args.duration,
                                       os.path.join(work, 'dnsperf-b%d-%s.txt' % (t, probing)))
                     if probing:
                         k1, t1 = s.thread_ticks(), time.monotonic()
                         m1 = scrape(s.http)
-                        w = probe_window(m0, m1, t1 - t0, n, k0, k1, s.pid)
+                        w = with_switches(probe_window(m0, m1, t1 - t0, n, k0, k1, s.pid), s, c0)
                         w['events'] = count_events(db) - e0
                         loaded.append(w)
                     qps[probing].append(q)
@@ -580,10 +599,10 @@ def main():
 def fmt_window(w):
     return ('rounds %d of %d expected, skipped %d, late %d, missed %d; lag p50 %s, p99 %s, max %s; '
             'up %d/%d; state changes %d (events %d); probe results ok %d, not ok %d; '
-            'control loop CPU %.1f%%, fodns CPU %.1f%%'
+            'control loop CPU %.1f%% and %.0f context switches/s, fodns CPU %.1f%%'
             % (w['rounds'], w['expected'], w['skipped'], w['late'], w['missed'], w['lag_p50'], w['lag_p99'],
                w['lag_max'], w['up'], w['backends'], w['failovers'], w.get('events', 0), w['ok'], w['not_ok'],
-               w['main_cpu_pct'], w['all_cpu_pct']))
+               w['main_cpu_pct'], w.get('main_switches_per_s', 0), w['all_cpu_pct']))
 
 
 def report(args, n, res):
