@@ -438,6 +438,9 @@ def main():
     ap.add_argument('--nice', type=int, default=-20 if os.geteuid() == 0 else 0,
                     help='niceness of fodns, dnsperf, responder and scraper (root: -20), so that other '
                          'work on a shared machine disturbs the trials less; the same for every arm')
+    ap.add_argument('--responder-poll-us', type=int, default=1000,
+                    help='the SIP responder looks for requests every N us instead of sleeping until one comes '
+                         '(0); see sip_bulk_responder.c')
     ap.add_argument('--work')
     ap.add_argument('--keep', action='store_true')
     ap.add_argument('--scraper', nargs=3, metavar=('PORT', 'INTERVAL', 'DURATION'), help=argparse.SUPPRESS)
@@ -480,7 +483,8 @@ def main():
         addrs = os.path.join(work, 'addresses.txt')
         with open(addrs, 'w') as f:
             f.writelines(addr_of(i) + '\n' for i in range(n))
-        resp = subprocess.Popen(NICE + ['taskset', '-c', str(args.client_cpu), args.responder, addrs, '5060'],
+        resp = subprocess.Popen(NICE + ['taskset', '-c', str(args.client_cpu), args.responder, addrs, '5060', '200 OK',
+                                        str(args.responder_poll_us)],
                                 stdout=subprocess.PIPE, stderr=open(os.path.join(work, 'responder.log'), 'w'),
                                 text=True)
         procs.append(resp)
