@@ -178,6 +178,10 @@ void BackendMonitor::record_result(int64_t id, const probes::ProbeResult& r) {
   t.saved.successes = t.health.successes();
   t.saved.failures = t.health.failures();
   if (meaning_changed || now - t.stored_ms >= kStateRefreshMs) mark_dirty(id, t);
+  // A change is under way (a failure while up, a success while down): the
+  // next rounds come at half the interval, so that it is confirmed or
+  // dismissed sooner.
+  if (t.health.change_pending()) runner_->expedite(id);
   if (!changed) return;
   t.saved.state = std::string(health::state_name(*changed));
   if (*changed == health::State::Down) ++t.failovers_down;

@@ -11,6 +11,8 @@ struct ProbeRunner::Session {
   ProbeSpec spec;
   std::unique_ptr<probes::Probe> probe;
   uint64_t generation = 0;  // of the one live heap entry
+  uint64_t due_us = 0;      // when the live heap entry is due
+  uint64_t started_us = 0;  // when the last round started
   uint32_t queued = 0;      // heap entries pointing here, live or stale
   bool removed = false;     // owned by the heap entries now (retire())
 };
@@ -86,8 +88,24 @@ void ProbeRunner::arm(Session& s, bool first) {
     uint64_t spread = interval / 10;
     delay = interval - spread + std::uniform_int_distribution<uint64_t>(0, 2 * spread)(rng_);
   }
+  schedule(s, now_us() + delay * 1000);
+}
+
+void ProbeRunner::schedule(Session& s, uint64_t at_us) {
   ++s.queued;
-  due_.push({now_us() + delay * 1000, &s, ++s.generation});
+  s.due_us = at_us;
+  due_.push({at_us, &s, ++s.generation});  // the previous entry, if any, is stale now
+}
+
+void ProbeRunner::expedite(int64_t backend_id) {
+  auto it = sessions_.find(backend_id);
+  if (it == sessions_.end() || it->second->probe->running()) return;
+  Session& s = *it->second;
+  uint64_t at = s.started_us + static_cast<uint64_t>(s.spec.interval.count()) * 1000 / 2;
+  at = std::max(at, now_us());
+  if (at >= s.due_us) return;
+  schedule(s, at);
+  rearm_timer();
 }
 
 void ProbeRunner::rearm_timer() {
@@ -154,6 +172,7 @@ void ProbeRunner::handle_due() {
 
 void ProbeRunner::start_round(Session& s) {
   ++rounds_;
+  s.started_us = now_us();
   int64_t id = s.spec.backend_id;
   s.probe->run([this, id](const probes::ProbeResult& r) { on_result_(id, r); });
 }

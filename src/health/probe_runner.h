@@ -50,6 +50,13 @@ class ProbeRunner {
   void sync(const std::vector<ProbeSpec>& specs);
   /// Runs one round of `backend_id` now (if not already running).
   void run_now(int64_t backend_id);
+  /// Brings the next round of `backend_id` forward to half an interval after
+  /// its last round started, or to now if that has passed (HAProxy's
+  /// "fastinter"). For a backend whose state change is pending: `fall`
+  /// failures then take about (fall - 1) x max(interval/2, timeout) after
+  /// the first instead of (fall - 1) x interval. Never earlier than the
+  /// round already scheduled, never while a round runs.
+  void expedite(int64_t backend_id);
   bool running(int64_t backend_id) const;
 
   uint64_t rounds() const { return rounds_; }
@@ -66,6 +73,7 @@ class ProbeRunner {
     bool operator>(const Due& o) const { return at_us > o.at_us; }
   };
   void arm(Session& s, bool first);
+  void schedule(Session& s, uint64_t at_us);
   void start_round(Session& s);
   void rearm_timer();
   void handle_due();
