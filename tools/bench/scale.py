@@ -609,6 +609,15 @@ def fmt_window(w):
                w['main_cpu_pct'], w.get('main_switches_per_s', 0), w['all_cpu_pct']))
 
 
+def paired(on, off):
+    """Median and range of on/off within each trial pair (run back to back, so
+    slow drifts of a shared machine cancel), as text."""
+    r = sorted(a / b for a, b in zip(on, off) if b)
+    if not r:
+        return 'no pairs'
+    return 'per pair: median %.3f, range %.3f-%.3f' % (median(r), r[0], r[-1])
+
+
 def report(args, n, res):
     cpu = ''
     try:
@@ -639,9 +648,9 @@ def report(args, n, res):
         b = res['b']
         on, off = median(b['on']), median(b['off'])
         ratio = on / off if off else float('nan')
-        print('| (b) QPS probes on / off | %.0f / %.0f = %.3f (on: %s; off: %s) | ratio >= 0.90 | %s |'
+        print('| (b) QPS probes on / off | %.0f / %.0f = %.3f (on: %s; off: %s; %s) | ratio >= 0.90 | %s |'
               % (on, off, ratio, ' '.join('%.0f' % x for x in b['on']), ' '.join('%.0f' % x for x in b['off']),
-                 'yes' if ratio >= 0.9 else 'NO'))
+                 paired(b['on'], b['off']), 'yes' if ratio >= 0.9 else 'NO'))
         for i, w in enumerate(b['loaded']):
             ok = w['skipped'] == 0 and w['late'] == 0 and w['missed'] == 0 and w['failovers'] == 0 and w['up'] == n
             print('| (a) under dnsperf, trial %d, %.0f s | %s | as (a) | %s |'
@@ -657,10 +666,11 @@ def report(args, n, res):
         on, off = median(d['on']), median(d['off'])
         diff = abs(on - off) / off * 100 if off else float('nan')
         scr = d['scrapes']
-        print('| (d) QPS scraped every 100 ms / quiet | %.0f / %.0f = %.1f%% apart (scraped: %s; quiet: %s); '
+        print('| (d) QPS scraped every 100 ms / quiet | %.0f / %.0f = %.1f%% apart (scraped: %s; quiet: %s; %s); '
               '%.0f scrapes per trial, median %.1f ms | < 2%% apart | %s |'
               % (on, off, diff, ' '.join('%.0f' % x for x in d['on']), ' '.join('%.0f' % x for x in d['off']),
-                 median([s[0] for s in scr]), median([s[1] for s in scr]), 'yes' if diff < 2 else 'NO'))
+                 paired(d['on'], d['off']), median([s[0] for s in scr]), median([s[1] for s in scr]),
+                 'yes' if diff < 2 else 'NO'))
 
 
 if __name__ == '__main__':
