@@ -208,24 +208,35 @@ std::vector<Transition> BackendMonitor::take_transitions() {
   return out;
 }
 
-void BackendMonitor::save_dirty(store::Db& db) {
-  if (dirty_.empty()) return;
-  std::vector<TrackedBackend*> rows;
-  rows.reserve(dirty_.size());
-  for (int64_t id : dirty_)
-    if (auto it = by_id_.find(id); it != by_id_.end() && it->second->dirty) rows.push_back(it->second);
+std::vector<int64_t> BackendMonitor::save_dirty(store::Db& db) {
+  std::vector<int64_t> ids;
   std::vector<const store::BackendState*> states;
-  states.reserve(rows.size());
-  for (const auto* t : rows) states.push_back(&t->saved);
-  store::save_backend_states(db, states);  // one prepared statement for the batch; throws before anything below
+  ids.reserve(dirty_.size());
+  states.reserve(dirty_.size());
+  for (int64_t id : dirty_) {
+    if (auto it = by_id_.find(id); it != by_id_.end() && it->second->dirty) {
+      ids.push_back(id);
+      states.push_back(&it->second->saved);
+    }
+  }
+  if (!states.empty()) store::save_backend_states(db, states);  // one prepared statement for the batch
+  return ids;
+}
+
+void BackendMonitor::mark_saved(const std::vector<int64_t>& ids) {
   int64_t now = now_ms_();
-  for (auto* t : rows) {
-    t->dirty = false;
+  for (int64_t id : ids) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) continue;
+    it->second->dirty = false;
     // Backdated by up to kStateRefreshMs/2 by id: rows first saved together
     // (all of them at start) come up for refresh over 5 s, not in one batch.
-    t->stored_ms = now - (t->saved.backend_id % 8) * (kStateRefreshMs / 16);
+    it->second->stored_ms = now - (id % 8) * (kStateRefreshMs / 16);
   }
-  dirty_.clear();
+  std::erase_if(dirty_, [this](int64_t id) {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() || !it->second->dirty;
+  });
 }
 
 }  // namespace fodns::app

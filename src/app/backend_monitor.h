@@ -80,8 +80,13 @@ class BackendMonitor {
 
   /// Transitions since the last call (to be written with the serial bumps).
   std::vector<Transition> take_transitions();
-  /// Writes the states that changed since the last save. Call inside a transaction.
-  void save_dirty(store::Db& db);
+  /// Writes the states that changed since they were last saved. Call inside a
+  /// transaction, and mark_saved() with the result once it has committed: a
+  /// failed commit leaves them to be written again (a row that did not
+  /// change meaning is not rewritten for 10 s, so a lost write would stay
+  /// lost that long, across a restart too).
+  std::vector<int64_t> save_dirty(store::Db& db);
+  void mark_saved(const std::vector<int64_t>& ids);
 
   const health::ProbeRunner& runner() const { return *runner_; }
 

@@ -129,8 +129,9 @@ void ControlLoop::on_save(uv_timer_t* t) {
   if (!self->monitor_) return;
   try {
     store::Transaction tx(*self->db_);
-    self->monitor_->save_dirty(*self->db_);
+    auto saved = self->monitor_->save_dirty(*self->db_);
     tx.commit();
+    self->monitor_->mark_saved(saved);
   } catch (const std::exception& e) {
     self->log_error_once("cannot save backend state", e.what());
   }
@@ -268,8 +269,10 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
       for (const auto& t : transitions)
         store::insert_event(*db_, t.at_ms, t.backend_id, t.backend, health::state_name(t.from),
                             health::state_name(t.to), t.reason);
-      if (monitor_) monitor_->save_dirty(*db_);
+      std::vector<int64_t> saved;
+      if (monitor_) saved = monitor_->save_dirty(*db_);
       tx.commit();
+      if (monitor_) monitor_->mark_saved(saved);
     } catch (const std::exception& e) {
       // Serve the new health anyway: answers must not wait for a locked database.
       log_error_once("cannot record the state change", e.what());

@@ -117,8 +117,10 @@ void ProbeRunner::rearm_timer() {
   uint64_t at = due_.top().at_us;
   if (timer_at_us_ != 0 && timer_at_us_ <= at) return;  // fires early enough already
   uint64_t now = now_us();
-  // libuv counts whole milliseconds from its cached loop time: round up, so
-  // the timer never fires before the entry is due (that would spin).
+  // libuv counts whole milliseconds from its cached loop time, which lags
+  // uv_hrtime(): the timer may fire a little early, and then handle_due()
+  // finds nothing and re-arms for at least 1 ms (no spin). Rounding up keeps
+  // the early firings rare.
   uint64_t delay_ms = at > now ? (at - now + 999) / 1000 : 0;
   uv_timer_start(timer_, on_timer, delay_ms, 0);
   timer_at_us_ = now + delay_ms * 1000;
@@ -164,6 +166,8 @@ void ProbeRunner::handle_due() {
         last_skip_log_ = skipped_;
       }
     } else {
+      // Safe with `s` held across user code: a probe never calls back from
+      // run() (probe.h), so no sync() can retire `s` in here.
       start_round(*s);
     }
     arm(*s, false);
@@ -173,6 +177,10 @@ void ProbeRunner::handle_due() {
 void ProbeRunner::start_round(Session& s) {
   ++rounds_;
   s.started_us = now_us();
+  // A probe's timeout timer counts from the loop's cached time, which may be
+  // old: at start-up it dates from before the database was read, and a
+  // timeout that had expired before the first poll would fail every probe.
+  uv_update_time(loop_);
   int64_t id = s.spec.backend_id;
   s.probe->run([this, id](const probes::ProbeResult& r) { on_result_(id, r); });
 }

@@ -3,8 +3,9 @@
 // anywhere in it) so that thousands of backends do not fire at once. All
 // sessions share one libuv timer over a min-heap of due times: with a timer
 // per session, libuv's timer heap (10,000 entries, restarted every round) was
-// a tenth of the control loop's CPU; a stale heap entry (a session rescheduled
-// by run_now() or removed by sync()) is skipped when it comes up. A probe still running when its next round is
+// a tenth of the control loop's CPU. A stale heap entry (a session
+// rescheduled by run_now() or expedite(), or removed by sync()) is skipped
+// when it comes up. A probe still running when its next round is
 // due is not started twice: the round is skipped and counted (gdnsd
 // tcp_connect.c: "lasted longer than the monitoring interval"). How late
 // each round is handled is recorded in a ScheduleStats (schedule_stats.h).

@@ -35,8 +35,9 @@ TEST_CASE("backend monitor: save_dirty writes new backends' state, skips removed
     store::delete_backend(db, b);  // the CLI removed it after we loaded it
     {
       store::Transaction tx(db);
-      mon.save_dirty(db);
+      auto saved = mon.save_dirty(db);
       tx.commit();
+      mon.mark_saved(saved);
     }
     auto states = store::load_backend_states(db);
     CHECK(states.size() == 2);
@@ -77,8 +78,9 @@ TEST_CASE("backend monitor: saving 10,000 states is one short stall, not 10,000 
     auto t0 = std::chrono::steady_clock::now();
     {
       store::Transaction tx(db);
-      mon.save_dirty(db);
+      auto saved = mon.save_dirty(db);
       tx.commit();
+      mon.mark_saved(saved);
     }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     MESSAGE(fmt::format("10,000 backend states saved in {:.1f} ms", ms));
@@ -107,8 +109,9 @@ store::BackendState feed(store::Db& db, app::BackendMonitor& mon, int64_t id, in
   fake_now = at_ms;
   mon.record_result(id, r);
   store::Transaction tx(db);
-  mon.save_dirty(db);
+  auto saved = mon.save_dirty(db);
   tx.commit();
+  mon.mark_saved(saved);
   return store::load_backend_states(db).at(id);
 }
 }  // namespace
@@ -158,6 +161,37 @@ TEST_CASE("backend monitor: a row is written when its meaning changes, else refr
     CHECK(t.checks[static_cast<size_t>(Outcome::Ok)] == 6);
     CHECK(t.checks[static_cast<size_t>(Outcome::Timeout)] == 2);
     CHECK(t.checks[static_cast<size_t>(Outcome::Refused)] == 3);
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);
+  CHECK(uv_loop_close(&loop) == 0);
+}
+
+TEST_CASE("backend monitor: a save whose transaction rolls back is written again by the next one") {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    store::Db db(":memory:");
+    int64_t id = add(db, 1);
+    fake_now = 1'000;
+    app::BackendMonitor mon(&loop, no_probe, [] {}, fake_clock);
+    mon.sync(store::list_backends(db), {});
+    feed(db, mon, id, 2'000, result(probes::Outcome::Ok));
+    fake_now = 3'000;
+    mon.record_result(id, result(probes::Outcome::Refused, "ICMP port unreachable"));
+    {
+      store::Transaction tx(db);
+      CHECK(mon.save_dirty(db).size() == 1);
+    }  // rolled back: no commit, no mark_saved
+    CHECK(store::load_backend_states(db).at(id).last_result == "ok");
+    {
+      store::Transaction tx(db);  // the next save, with no new result in between
+      auto saved = mon.save_dirty(db);
+      tx.commit();
+      mon.mark_saved(saved);
+    }
+    auto row = store::load_backend_states(db).at(id);
+    CHECK(row.last_result == "refused");
+    CHECK(row.failures == 1);
   }
   uv_run(&loop, UV_RUN_NOWAIT);
   CHECK(uv_loop_close(&loop) == 0);
