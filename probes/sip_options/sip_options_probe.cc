@@ -310,7 +310,9 @@ void SipOptionsProbe::run(Done done) {
     sockaddr_storage local{};
     int len = sizeof local;
     if (err == 0) err = uv_udp_getsockname(&ch->udp, reinterpret_cast<sockaddr*>(&local), &len);
-    if (err == 0) ch->request = SipRequestTemplate(request_uri_, SipTransport::Udp, reinterpret_cast<const sockaddr*>(&local));
+    if (err == 0) {
+      ch->request = SipRequestTemplate(request_uri_, SipTransport::Udp, reinterpret_cast<const sockaddr*>(&local));
+    }
     if (err == 0) err = uv_udp_recv_start(&ch->udp, alloc_cb, UdpChannel::on_recv);
     if (err != 0) {
       ch->close();

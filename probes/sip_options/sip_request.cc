@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/assert.h"
 #include "probes/probe_run.h"
 
 namespace fodns::probes {
@@ -67,6 +68,8 @@ SipRequestTemplate::SipRequestTemplate(const std::string& request_uri, SipTransp
 }
 
 SipRequest SipRequestTemplate::make(uint32_t cseq) const {
+  FODNS_BUG(piece_[0].size() >= 7);  // made by the constructor that takes the URI
+  if (piece_[0].size() < 7) return {};
   static constexpr size_t kBranchHex = 20, kTagHex = 16, kCallIdHex = 32;
   static constexpr std::string_view kCallIdHost = "@fodns";
   SipRequest req;
