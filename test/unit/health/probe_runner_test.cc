@@ -61,6 +61,32 @@ health::ProbeSpec spec(int64_t id, uint64_t interval_ms) {
   return s;
 }
 
+// A loop and a runner of FakeProbes that answer after `delay_ms`; counts
+// started rounds and results per backend. The loop is closed at the end
+// (CHECKed: nothing may stay open).
+struct Harness {
+  uv_loop_t loop{};
+  int started = 0;
+  std::map<int64_t, int> results;
+  std::unique_ptr<health::ProbeRunner> runner;
+
+  explicit Harness(uint64_t delay_ms) {
+    uv_loop_init(&loop);
+    runner = std::make_unique<health::ProbeRunner>(
+        &loop,
+        [this, delay_ms](uv_loop_t* l, const probes::Target&) {
+          return std::make_unique<FakeProbe>(l, delay_ms, &started);
+        },
+        [this](int64_t id, const probes::ProbeResult&) { ++results[id]; });
+  }
+  ~Harness() {
+    runner.reset();
+    uv_run(&loop, UV_RUN_NOWAIT);
+    CHECK(uv_loop_close(&loop) == 0);
+  }
+  void run(uint64_t ms) { run_for(&loop, ms); }
+};
+
 }  // namespace
 
 TEST_CASE("rounds follow the interval and results reach the callback") {
@@ -126,85 +152,56 @@ TEST_CASE("sync removes sessions; a removed backend's result never arrives") {
 }
 
 TEST_CASE("run_now starts a round at once and replaces the scheduled one") {
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  int started = 0;
-  std::map<int64_t, int> results;
-  {
-    health::ProbeRunner runner(
-        &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 1, &started); },
-        [&](int64_t id, const probes::ProbeResult&) { ++results[id]; });
-    // Twenty sessions: each first round is due somewhere in the first 400 ms.
-    std::vector<health::ProbeSpec> specs;
-    for (int64_t id = 1; id <= 20; ++id) specs.push_back(spec(id, 400));
-    runner.sync(specs);
-    for (int64_t id = 1; id <= 20; ++id) runner.run_now(id);
-    CHECK(started == 20);
-    // The next rounds are due 360..440 ms after run_now; the first schedule is dropped.
-    run_for(&loop, 300);
-    CHECK(started == 20);
-    for (int64_t id = 1; id <= 20; ++id) CHECK(results[id] == 1);
-    run_for(&loop, 250);
-    CHECK(started == 40);
-    CHECK(runner.rounds() == 40);
-  }
-  uv_run(&loop, UV_RUN_NOWAIT);
-  CHECK(uv_loop_close(&loop) == 0);
+  Harness h(1);
+  // Twenty sessions: each first round is due somewhere in the first 400 ms.
+  std::vector<health::ProbeSpec> specs;
+  for (int64_t id = 1; id <= 20; ++id) specs.push_back(spec(id, 400));
+  h.runner->sync(specs);
+  for (int64_t id = 1; id <= 20; ++id) h.runner->run_now(id);
+  CHECK(h.started == 20);
+  // The next rounds are due 360..440 ms after run_now; the first schedule is dropped.
+  h.run(300);
+  CHECK(h.started == 20);
+  for (int64_t id = 1; id <= 20; ++id) CHECK(h.results[id] == 1);
+  h.run(250);
+  CHECK(h.started == 40);
+  CHECK(h.runner->rounds() == 40);
 }
 
 TEST_CASE("sessions removed and re-added while their rounds are queued") {
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  int started = 0;
-  std::map<int64_t, int> results;
-  {
-    health::ProbeRunner runner(
-        &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 1, &started); },
-        [&](int64_t id, const probes::ProbeResult&) { ++results[id]; });
-    runner.sync({spec(1, 30), spec(2, 30)});
-    runner.sync({spec(2, 30)});  // 1 removed with its first round queued
-    auto changed = spec(2, 30);
-    changed.target.name = "renamed";
-    runner.sync({changed, spec(3, 30)});  // 2 restarted with a new target, 3 added
-    CHECK(runner.sessions() == 2);
-    run_for(&loop, 200);
-    CHECK(results[1] == 0);
-    CHECK(results[2] >= 3);
-    CHECK(results[3] >= 3);
-    runner.sync({});
-    CHECK(runner.sessions() == 0);
-    int before = started;
-    run_for(&loop, 100);
-    CHECK(started == before);
-  }
-  uv_run(&loop, UV_RUN_NOWAIT);
-  CHECK(uv_loop_close(&loop) == 0);
+  Harness h(1);
+  h.runner->sync({spec(1, 30), spec(2, 30)});
+  h.runner->sync({spec(2, 30)});  // 1 removed with its first round queued
+  auto changed = spec(2, 30);
+  changed.target.name = "renamed";
+  h.runner->sync({changed, spec(3, 30)});  // 2 restarted with a new target, 3 added
+  CHECK(h.runner->sessions() == 2);
+  h.run(200);
+  CHECK(h.results[1] == 0);
+  CHECK(h.results[2] >= 3);
+  CHECK(h.results[3] >= 3);
+  h.runner->sync({});
+  CHECK(h.runner->sessions() == 0);
+  int before = h.started;
+  h.run(100);
+  CHECK(h.started == before);
 }
 
 TEST_CASE("expedite brings the next round forward to half an interval after the last start") {
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  int started = 0;
-  {
-    health::ProbeRunner runner(
-        &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 1, &started); },
-        [&](int64_t, const probes::ProbeResult&) {});
-    runner.sync({spec(1, 400), spec(2, 2000)});
-    runner.run_now(1);
-    runner.run_now(2);
-    run_for(&loop, 20);  // both results are in; the next rounds are due 360..440 and 1800..2200 ms after the start
-    runner.expedite(1);  // due 200 ms after its start
-    runner.expedite(7);  // unknown backends are ignored
-    run_for(&loop, 130);
-    CHECK(started == 2);
-    run_for(&loop, 100);  // ~250 ms: backend 1 ran again
-    CHECK(started == 3);
-    runner.expedite(1);   // its last round started at ~200 ms: the next moves to ~400 ms (from 560..640), not sooner
-    run_for(&loop, 100);  // ~350 ms
-    CHECK(started == 3);
-    run_for(&loop, 150);  // ~500 ms: 1 again, at ~400 ms
-    CHECK(started == 4);
-  }
-  uv_run(&loop, UV_RUN_NOWAIT);
-  CHECK(uv_loop_close(&loop) == 0);
+  Harness h(1);
+  h.runner->sync({spec(1, 400), spec(2, 2000)});
+  h.runner->run_now(1);
+  h.runner->run_now(2);
+  h.run(20);  // both results are in; the next rounds are due 360..440 and 1800..2200 ms after the start
+  h.runner->expedite(1);  // due 200 ms after its start
+  h.runner->expedite(7);  // unknown backends are ignored
+  h.run(130);
+  CHECK(h.started == 2);
+  h.run(100);  // ~250 ms: backend 1 ran again
+  CHECK(h.started == 3);
+  h.runner->expedite(1);  // its last round started at ~200 ms: the next moves to ~400 ms (from 560..640), not sooner
+  h.run(100);  // ~350 ms
+  CHECK(h.started == 3);
+  h.run(150);  // ~500 ms: 1 again, at ~400 ms
+  CHECK(h.started == 4);
 }
