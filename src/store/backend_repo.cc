@@ -80,24 +80,23 @@ void save_backend_state(Db& db, const BackendState& s) {
 }
 
 void save_backend_states(Db& db, std::span<const BackendState* const> states) {
+  // A backend the CLI removed since the server loaded it has nothing to save:
+  // the row is inserted only while the backend exists, so that any error
+  // left (a full disk, a locked database) is a real one and propagates.
   auto st = db.prepare(
       "INSERT INTO backend_state (backend_id, state, since, last_check, last_rtt_us, last_result, "
-      "last_error, successes, failures) VALUES (?1, ?2, ?3, NULLIF(?4, 0), NULLIF(?5, -1), ?6, ?7, ?8, ?9) "
+      "last_error, successes, failures) SELECT ?1, ?2, ?3, NULLIF(?4, 0), NULLIF(?5, -1), ?6, ?7, ?8, ?9 "
+      "WHERE EXISTS (SELECT 1 FROM backends WHERE id = ?1) "
       "ON CONFLICT(backend_id) DO UPDATE SET state = excluded.state, since = excluded.since, "
       "last_check = excluded.last_check, last_rtt_us = excluded.last_rtt_us, "
       "last_result = excluded.last_result, last_error = excluded.last_error, "
-      "successes = excluded.successes, failures = excluded.failures "
-      "WHERE EXISTS (SELECT 1 FROM backends WHERE id = ?1)");
+      "successes = excluded.successes, failures = excluded.failures");
   for (const BackendState* p : states) {
     const BackendState& s = *p;
     st.bind(1, s.backend_id).bind(2, s.state).bind(3, s.since_ms).bind(4, s.last_check_ms);
     st.bind(5, s.last_rtt_us).bind(6, s.last_result).bind(7, s.last_error);
     st.bind(8, int64_t{s.successes}).bind(9, int64_t{s.failures});
-    try {
-      st.run();
-    } catch (const StoreError&) {
-      // The backend was removed by the CLI since we loaded it (foreign key): nothing to save.
-    }
+    st.run();
     st.reset();
   }
 }
