@@ -9,12 +9,10 @@ namespace fodns::health {
 
 struct ProbeRunner::Session {
   ProbeSpec spec;
-  std::unique_ptr<probes::Probe> probe;
-  uint64_t generation = 0;  // of the one live heap entry
-  uint64_t due_us = 0;      // when the live heap entry is due
+  std::unique_ptr<probes::Probe> probe;  // null once retired: owned by its heap entries then
+  uint64_t due_us = 0;      // the live heap entry; others pointing here are stale
   uint64_t started_us = 0;  // when the last round started
   uint32_t queued = 0;      // heap entries pointing here, live or stale
-  bool removed = false;     // owned by the heap entries now (retire())
 };
 
 namespace {
@@ -43,13 +41,12 @@ ProbeRunner::~ProbeRunner() {
   uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
   for (; !due_.empty(); due_.pop()) {
     Session* s = due_.top().session;
-    if (s->removed && --s->queued == 0) delete s;
+    if (!s->probe && --s->queued == 0) delete s;
   }
 }
 
 void ProbeRunner::retire(std::unique_ptr<Session> s) {
   s->probe.reset();  // abandons a run in flight: its result never arrives
-  s->removed = true;
   if (s->queued > 0) s.release();  // deleted by handle_due() when its last entry comes up
 }
 
@@ -94,7 +91,7 @@ void ProbeRunner::arm(Session& s, bool first) {
 void ProbeRunner::schedule(Session& s, uint64_t at_us) {
   ++s.queued;
   s.due_us = at_us;
-  due_.push({at_us, &s, ++s.generation});  // the previous entry, if any, is stale now
+  due_.push({at_us, &s});  // the previous entry, if any, is stale now
 }
 
 void ProbeRunner::expedite(int64_t backend_id) {
@@ -151,11 +148,11 @@ void ProbeRunner::handle_due() {
     due_.pop();
     Session* s = d.session;
     --s->queued;
-    if (s->removed) {
+    if (!s->probe) {  // retired by sync()
       if (s->queued == 0) delete s;
       continue;
     }
-    if (d.generation != s->generation) continue;  // rescheduled by run_now()
+    if (d.at_us != s->due_us) continue;  // rescheduled by run_now() or expedite()
     stats_->record(now > d.at_us ? now - d.at_us : 0, static_cast<uint64_t>(s->spec.interval.count()) * 1000);
     if (s->probe->running()) {
       ++skipped_;

@@ -69,8 +69,7 @@ class ProbeRunner {
   struct Session;
   struct Due {
     uint64_t at_us;     // uv_hrtime() in microseconds
-    Session* session;
-    uint64_t generation;  // stale unless equal to the session's
+    Session* session;     // stale unless at_us is the session's due_us
     bool operator>(const Due& o) const { return at_us > o.at_us; }
   };
   void arm(Session& s, bool first);
