@@ -196,8 +196,12 @@ Status ControlLoop::reload() {
       slot.records_stored = content.rrs.size();
       slot.governed = zone::has_governed_records(content);
       if (!slot.governed) {
-        // Served as stored: the transfer keeper sees it now, before the records are dropped.
-        if (transfers_.enabled(content.zone_id)) (void)transfers_.served(*db_, content);
+        // Served as stored: the transfer keeper sees it now, before the records
+        // are dropped; new records under an old serial get a new one, as in republish().
+        if (transfers_.enabled(content.zone_id) && transfers_.served(*db_, content)) {
+          bump_serial(slot, content);
+          (void)transfers_.served(*db_, content);
+        }
         auto compiled = zone::SnapshotBuilder::compile_zone(content);
         if (!compiled) {
           log_error_once("cannot build snapshot", compiled.error().message);
