@@ -1,6 +1,7 @@
 // A fast path for parse_sip_reply: the replies a SIP server sends to our
-// OPTIONS, in the plain form servers write them (Kamailio, Asterisk,
-// FreeSWITCH), read in one pass without allocating per header.
+// OPTIONS in the plain form (Kamailio's sl_send_reply writes it; a reply with
+// a Contact, as Asterisk's pjsip sends, is not plain), read in one pass
+// without allocating per header.
 //
 // libosip2 stays the parser of record. The scanner accepts only a strict
 // subset of what libosip2 accepts and must read the same status, reason,
@@ -9,7 +10,8 @@
 // input (it aborts if the scanner accepts what libosip2 rejects or reads it
 // differently). Why: libosip2 parses every header into structures, about
 // 8 us a reply, a fifth of the control loop's CPU with 10,000 backends
-// probed every second (tools/bench/scale.sh).
+// probed every second (perf record on the control loop during
+// tools/bench/scale.sh --parts a).
 #pragma once
 
 #include <optional>

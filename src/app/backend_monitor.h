@@ -7,7 +7,7 @@
 // second. A row is written when what it says changes (state, verdict, error,
 // the consecutive counts up to the thresholds) and otherwise refreshed every
 // kStateRefreshMs: rewriting 10,000 unchanged rows a second was a fifth of
-// the control loop's CPU (tools/bench/scale.sh).
+// the control loop's CPU (perf, tools/bench/scale.sh --parts a).
 // Threading: control loop only.
 #pragma once
 

@@ -73,7 +73,7 @@ Result<int> open_listen_socket(const server::ListenAddress& a) {
 // The HTTP thread runs at nice 19, the lowest priority (Linux nice is per
 // thread): when the CPU is short, scrapes wait and DNS answers do not. A
 // render of 10,000 backends takes ~75 ms of CPU; at equal priority, scrapes
-// every 100 ms took 13-19% of the DNS worker's core (tools/bench/scale.sh d).
+// every 100 ms took 13-19% of the DNS worker's core (tools/bench/scale.sh d at 9741d05).
 void yield_to_dns_workers() {
   thread_local bool done = false;
   if (std::exchange(done, true)) return;

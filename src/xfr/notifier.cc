@@ -14,7 +14,7 @@
 namespace fodns::xfr {
 namespace {
 
-constexpr int kMaxAttempts = 8;          // 1+2+4+...: about four minutes of retries
+constexpr int kMaxAttempts = 8;          // sent at 0, 1, 3, 7, 15, 31, 63, 123 s; given up at 183 s
 constexpr uint64_t kFirstRetryMs = 1000;
 constexpr uint64_t kMaxRetryMs = 60000;
 constexpr uint64_t kTickMs = 50;
@@ -190,7 +190,11 @@ void Notifier::on_tick(uv_timer_t* t) {
     }
     for (auto& o : z.outstanding) {
       if (o.done) continue;
-      if (o.attempts >= kMaxAttempts) {
+      if (now < o.next_ms) {  // waiting for the answer, or for the next retry
+        busy = true;
+        continue;
+      }
+      if (o.attempts >= kMaxAttempts) {  // the last one had its full wait too
         o.done = true;
         ++self->stats_[zone].gave_up;
         log::warn("msg=\"NOTIFY unanswered, giving up\" zone={} target={} attempts={}", zone, o.text,
@@ -198,7 +202,7 @@ void Notifier::on_tick(uv_timer_t* t) {
         continue;
       }
       busy = true;
-      if (now >= o.next_ms) self->send(zone, z, o);
+      self->send(zone, z, o);
     }
   }
   if (!busy) uv_timer_stop(&self->tick_);

@@ -13,13 +13,17 @@
 #   --dnsperf-args A   default "-T 2 -c 10 -q 200"
 #   --parts LIST       any of a,b,c,d (default all)
 #   --keep             keep the work dir (database, logs, dnsperf output)
+#   --scrapes N        scrapes timed in (c), default 5
+#   --control-cpu C    move the control loop alone to CPU C once serving
+#   --responder-poll-us N  the responder looks for requests every N us (0: sleeps), default 1000
+#   --nice N           niceness of every process, default -20 as root
 #
 # Measures (see tools/bench/README.md): (a) the control loop keeps up with
 # 10,000 backends probed every second (no late, missed or skipped rounds, all
 # up, no state changes); (b) dnsperf QPS with probing on vs --no-probes
 # (goal: on >= 90% of off); (c) /metrics scrape time and size; (d) dnsperf
 # QPS while /metrics is scraped every 100 ms vs not (goal: < 2% apart).
-# Alternating trials, medians; prints a markdown table at the end. About 6
+# Alternating trials, medians; prints a markdown table at the end. About 8
 # minutes by default. Needs dnsperf, taskset, curl, cc, python3 and 2 CPUs;
 # root is not needed (RLIMIT_NOFILE hard limit >= backends + 1000).
 set -euo pipefail
@@ -31,7 +35,7 @@ while (($#)); do
   case $1 in
     --fodns) FODNS=$2; shift 2 ;;
     --quick) args+=(--a-seconds 20 --trials 3 --duration 5 --scrapes 3); shift ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
