@@ -278,8 +278,7 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   sig.loop = control.loop();
   uv_signal_start(&sig.sigint, on_signal, SIGINT);
   uv_signal_start(&sig.sigterm, on_signal, SIGTERM);
-  signal(SIGPIPE, SIG_IGN);
-  control.start();
+  control.start();  // SIGPIPE is ignored by Worker::start(), before any TCP accept
   if (hooks.before_run) {
     if (auto st = hooks.before_run(control); !st) {
       log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);

@@ -76,10 +76,12 @@ ParseResult parse_query(const uint8_t* msg, size_t len, Query& q) {
   if (msg[2] & flag::kQr) return fail(q, ParseResult::Drop, Malformed::IsResponse);
   q.opcode = (msg[2] >> 3) & 0x0F;
   ParseResult r = parse_sections(msg, len, q);
+  // An OPT that parsed is echoed even in FORMERR and NOTIMP replies (RFC 6891 §7);
+  // a broken or repeated one is not an OPT we understood.
+  if (q.why == Malformed::BadOpt || q.why == Malformed::MultipleOpt) q.has_edns = false;
   if (q.opcode != 0) {
-    // The NOTIMP reply echoes the question and the OPT when they parse (RFC 6891 §7).
+    // The NOTIMP reply echoes the question when it parses.
     q.question_ok = r == ParseResult::Ok;
-    q.has_edns = q.has_edns && q.question_ok;
     q.why = Malformed::None;
     return ParseResult::NotImp;
   }

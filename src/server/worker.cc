@@ -1,5 +1,6 @@
 #include "server/worker.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -30,6 +31,9 @@ Worker::~Worker() {
 }
 
 Status Worker::start() {
+  // A client that resets its TCP connection must not kill the process with SIGPIPE
+  // when we write to it: ignored before the first listener can accept (issue 14).
+  signal(SIGPIPE, SIG_IGN);
   if (int rc = uv_loop_init(&loop_); rc != 0) return make_error("uv_loop_init: {}", uv_strerror(rc));
   uv_async_init(&loop_, &wake_, on_wake);
   uv_async_init(&loop_, &stop_, on_stop);
@@ -125,8 +129,14 @@ size_t Worker::answer_transfer(const dns::Query& q, Transport transport, uint8_t
     *stream = std::move(reply.stream);
     return 0;
   }
-  size_t limit = tcp ? dns::kMaxMessage : dns::kMinUdpPayload;
-  if (reply.message.size() > limit) return 0;  // cannot happen: header, question, SOA, TSIG
+  // Over UDP the client's EDNS size applies, as for any answer (a long SOA and a
+  // SHA-512 TSIG pass 512 bytes); what still does not fit gets TC, so it retries over TCP.
+  size_t limit = tcp ? dns::kMaxMessage : zone::udp_reply_limit(q);
+  if (reply.message.size() > limit) {
+    reply.message.resize(q.question_end);
+    reply.message[2] |= dns::flag::kTc;
+    std::memset(reply.message.data() + 6, 0, 6);
+  }
   std::memcpy(out, reply.message.data(), reply.message.size());
   bump(counters_.responses);
   bump(counters_.response_bytes, reply.message.size());

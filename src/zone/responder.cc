@@ -10,16 +10,6 @@ namespace {
 
 using dns::put16;
 
-size_t error_header(const dns::Query& q, uint8_t rcode, uint8_t* out, ResponseInfo* info) {
-  put16(out, q.id);
-  out[2] = static_cast<uint8_t>(dns::flag::kQr | (q.opcode << 3) | (q.msg[2] & dns::flag::kRd));
-  out[3] = rcode;
-  std::memset(out + 4, 0, 8);
-  info->rcode = rcode;
-  info->answered = true;
-  return dns::kHeaderSize;
-}
-
 size_t write_opt(const dns::Query& q, uint8_t* p, uint8_t ext_rcode) {
   p[0] = 0;  // root owner
   put16(p + 1, dns::type::kOpt);
@@ -30,6 +20,19 @@ size_t write_opt(const dns::Query& q, uint8_t* p, uint8_t ext_rcode) {
   p[8] = 0;
   put16(p + 9, 0);
   return dns::kOptRrSize;
+}
+
+// Header only, plus the OPT when the query's OPT parsed (RFC 6891 §7).
+size_t error_header(const dns::Query& q, uint8_t rcode, uint8_t* out, ResponseInfo* info) {
+  put16(out, q.id);
+  out[2] = static_cast<uint8_t>(dns::flag::kQr | (q.opcode << 3) | (q.msg[2] & dns::flag::kRd));
+  out[3] = rcode;
+  std::memset(out + 4, 0, 8);
+  info->rcode = rcode;
+  info->answered = true;
+  if (!q.has_edns) return dns::kHeaderSize;
+  put16(out + 10, 1);
+  return dns::kHeaderSize + write_opt(q, out + dns::kHeaderSize, 0);
 }
 
 // Header + the question exactly as the client sent it (its case included).
@@ -58,6 +61,11 @@ size_t simple_answer(const dns::Query& q, uint8_t rcode, uint8_t ext, uint8_t* o
 }
 
 }  // namespace
+
+size_t udp_reply_limit(const dns::Query& q) {
+  return q.has_edns ? std::clamp<size_t>(q.edns_payload, dns::kMinUdpPayload, kUdpPayloadLimit)
+                    : dns::kMinUdpPayload;
+}
 
 size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot* snap, bool tcp,
                uint8_t* out, ResponseInfo* info) {
@@ -115,11 +123,7 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
   }
 
   const CompiledAnswer& a = zone.answer(ans);
-  size_t limit = dns::kMaxMessage;
-  if (!tcp) {
-    limit = q.has_edns ? std::clamp<size_t>(q.edns_payload, dns::kMinUdpPayload, kUdpPayloadLimit)
-                       : dns::kMinUdpPayload;
-  }
+  size_t limit = tcp ? dns::kMaxMessage : udp_reply_limit(q);
   size_t len = header_and_question(q, a.rcode, a.aa, out);
   size_t opt = q.has_edns ? dns::kOptRrSize : 0;
   size_t room = limit > len + opt ? limit - len - opt : 0;

@@ -22,6 +22,9 @@ struct ResponseInfo {
 /// Our own EDNS UDP payload limit; answers over UDP never exceed it.
 inline constexpr size_t kUdpPayloadLimit = 1232;
 
+/// The largest UDP reply `q` may get: its EDNS size within [512, kUdpPayloadLimit], else 512.
+size_t udp_reply_limit(const dns::Query& q);
+
 /// Writes the response to `out` (capacity at least 65535 bytes for TCP,
 /// kUdpPayloadLimit for UDP) and returns its length; 0 means "send nothing".
 size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot* snap, bool tcp,
