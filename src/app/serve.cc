@@ -113,8 +113,15 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
        cxxopts::value<std::string>()->default_value(std::to_string(default_threads())), "N")
       ("tcp-idle-timeout", "close TCP connections idle this many milliseconds, at least 100",
        cxxopts::value<std::string>()->default_value("10000"), "MS")
-      ("max-tcp-connections", "open TCP connections per worker thread, 1..1000000",
+      ("tcp-io-timeout", "close a TCP connection when a message begun is not complete, or a "
+                         "reply not taken, within this many milliseconds; 100..60000",
+       cxxopts::value<std::string>()->default_value("2000"), "MS")
+      ("max-tcp-connections", "open TCP connections per worker thread, 1..1000000; when they "
+                              "run short the idle timeout shrinks and the longest idle close first",
        cxxopts::value<std::string>()->default_value("1024"), "N")
+      ("max-tcp-per-address", "open TCP connections one client address (IPv6: its /64) may "
+                              "hold, over all threads; 0 = no limit",
+       cxxopts::value<std::string>()->default_value("32"), "N")
       ("http", "HTTP address for /metrics, /healthz and /status, ADDR:PORT or [ADDR6]:PORT, "
                "or none", cxxopts::value<std::string>()->default_value(std::string(http::kDefaultHttpAddress)),
        "ADDR:PORT")
@@ -158,6 +165,9 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
                                   86'400'000);
     opts.max_tcp = number_arg("max-tcp-connections", r["max-tcp-connections"].as<std::string>(), 1,
                               1'000'000);
+    opts.tcp_io_ms = number_arg("tcp-io-timeout", r["tcp-io-timeout"].as<std::string>(), 100, 60'000);
+    opts.max_tcp_per_address = static_cast<uint32_t>(number_arg(
+        "max-tcp-per-address", r["max-tcp-per-address"].as<std::string>(), 0, 1'000'000));
     opts.probes = r.count("no-probes") == 0;
     auto http_addr = http::parse_http_address(r["http"].as<std::string>());
     if (!http_addr) throw UsageError{http_addr.error().message};
@@ -210,8 +220,12 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   }
 
   std::vector<server::WorkerConfig> configs(static_cast<size_t>(opts.threads));
+  // Shared by the workers; declared before them, so it outlives them.
+  auto tcp_address_limit = std::make_unique<server::TcpAddressLimit>(opts.max_tcp_per_address);
   for (auto& c : configs) {
     c.tcp_idle_ms = opts.tcp_idle_ms;
+    c.tcp_io_ms = opts.tcp_io_ms;
+    c.tcp_address_limit = tcp_address_limit.get();
     c.max_tcp_connections = opts.max_tcp;
     c.log_queries_every = opts.log_queries_every;
   }

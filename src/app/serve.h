@@ -20,7 +20,9 @@ struct ServeOptions {
   std::vector<server::ListenAddress> listen;
   int threads = 1;
   uint64_t tcp_idle_ms = 10000;
+  uint64_t tcp_io_ms = 2000;          // --tcp-io-timeout
   size_t max_tcp = 1024;
+  uint32_t max_tcp_per_address = 32;  // --max-tcp-per-address; 0 = no limit
   bool probes = true;
   std::optional<server::ListenAddress> http;  // metrics/status endpoint; none when empty
   uint32_t log_queries_every = 0;             // --log-queries: one query in N is logged; 0 = none

@@ -127,13 +127,26 @@ void render_dns(const MetricsInput& in, Buf& b) {
   fmt::format_to(out, FMT_COMPILE("fodns_dns_tcp_connections_total {}\n"),
                  sum(ws, [](auto& w) -> auto& { return w.tcp_accepted; }));
   header(b, "fodns_dns_tcp_refused_total", "counter",
-         "DNS TCP connections closed at once because a worker was at its connection limit.");
-  fmt::format_to(out, FMT_COMPILE("fodns_dns_tcp_refused_total {}\n"),
-                 sum(ws, [](auto& w) -> auto& { return w.tcp_refused; }));
+         "DNS TCP connections closed at once, by reason: per_address (the client's address "
+         "held --max-tcp-per-address), full (every slot busy, none could be freed).");
+  for (size_t i = 0; i < 2; ++i) {
+    fmt::format_to(out, FMT_COMPILE("fodns_dns_tcp_refused_total{{reason=\"{}\"}} {}\n"),
+                   i == 0 ? "per_address" : "full",
+                   sum(ws, [i](auto& w) -> auto& { return w.tcp_refused[i]; }));
+  }
   header(b, "fodns_dns_tcp_idle_closed_total", "counter",
-         "DNS TCP connections closed after the idle timeout.");
+         "DNS TCP connections closed after the idle timeout (shorter when slots run short).");
   fmt::format_to(out, FMT_COMPILE("fodns_dns_tcp_idle_closed_total {}\n"),
                  sum(ws, [](auto& w) -> auto& { return w.tcp_idle_closed; }));
+  header(b, "fodns_dns_tcp_io_timeout_total", "counter",
+         "DNS TCP connections closed because a message was not complete, or a reply not taken, "
+         "within --tcp-io-timeout.");
+  fmt::format_to(out, FMT_COMPILE("fodns_dns_tcp_io_timeout_total {}\n"),
+                 sum(ws, [](auto& w) -> auto& { return w.tcp_io_timeout; }));
+  header(b, "fodns_dns_tcp_evicted_total", "counter",
+         "DNS TCP connections closed, longest idle first, to make room for a new one.");
+  fmt::format_to(out, FMT_COMPILE("fodns_dns_tcp_evicted_total {}\n"),
+                 sum(ws, [](auto& w) -> auto& { return w.tcp_evicted; }));
 
   header(b, "fodns_xfr_requests_total", "counter",
          "Zone transfer requests (AXFR, IXFR) by result: axfr, ixfr, ixfr_full (journal too "

@@ -43,8 +43,10 @@ struct alignas(64) WorkerCounters {
   Counter responses{0};
   Counter tcp_open{0};          // gauge: this worker's open TCP connections
   Counter tcp_accepted{0};
-  Counter tcp_refused{0};       // over the connection limit
+  std::array<Counter, 2> tcp_refused{};  // by TcpSlots::Refusal: per_address, full
   Counter tcp_idle_closed{0};
+  Counter tcp_io_timeout{0};    // a message not read, or a reply not taken, within --tcp-io-timeout
+  Counter tcp_evicted{0};       // closed, longest idle first, to make room for a new one
   std::array<Counter, static_cast<size_t>(xfr::TransferOutcome::kCount)> transfers{};  // by outcome
 };
 

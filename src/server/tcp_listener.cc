@@ -6,6 +6,8 @@
 
 #include "dns/wire.h"
 #include "xfr/outgoing.h"
+#include "server/tcp_address_limit.h"
+#include "server/tcp_slots.h"
 #include "server/worker.h"
 
 namespace fodns::server {
@@ -14,39 +16,61 @@ namespace {
 // Stop reading while this much output waits for a slow reader.
 constexpr size_t kMaxPendingOutput = 256 * 1024;
 
-class TcpConnection {
+class TcpConnection final : public TcpSlot {
  public:
   explicit TcpConnection(Worker& w) : worker_(w) {}
 
   int accept(uv_stream_t* server) {
     uv_tcp_init(worker_.loop(), &tcp_);
-    uv_timer_init(worker_.loop(), &idle_);
+    uv_timer_init(worker_.loop(), &timer_);
     tcp_.data = this;
-    idle_.data = this;
+    timer_.data = this;
     handles_open_ = 2;
     int rc = uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_));
     if (rc != 0) return rc;
     bump(worker_.mutable_counters().tcp_accepted);
-    bump(worker_.mutable_counters().tcp_open);
-    counted_ = true;
-    // The client's address: for the query log and for transfer ACLs (one syscall per connection).
+    // The client's address: for the per-address limit, the query log and transfer ACLs
+    // (one syscall per connection).
     int len = sizeof peer_;
     if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer_), &len) != 0)
       peer_.ss_family = AF_UNSPEC;  // matches no ACL prefix
-    arm_idle_timer();
-    return uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read);
+    return 0;
   }
+
+  /// After accept(): takes a slot, or refuses the client over its address's limit.
+  bool admit() {
+    const sockaddr* peer = reinterpret_cast<const sockaddr*>(&peer_);
+    if (TcpAddressLimit* limit = worker_.config().tcp_address_limit) {
+      bool refused = false;
+      bucket_ = limit->acquire(peer, &refused);
+      if (refused) {
+        worker_.tcp_slots().refused(TcpSlots::Refusal::PerAddress, peer, now());
+        return false;
+      }
+    }
+    worker_.tcp_slots().add(this, now());
+    bump(worker_.mutable_counters().tcp_open);
+    arm_timer();
+    return uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read) == 0;
+  }
+
+  const sockaddr* peer() const { return reinterpret_cast<const sockaddr*>(&peer_); }
 
   void close() {
     if (closing_) return;
     closing_ = true;
-    if (counted_) {
+    if (TcpAddressLimit* limit = worker_.config().tcp_address_limit) limit->release(bucket_);
+    bucket_ = TcpAddressLimit::kNoBucket;
+    if (worker_.tcp_slots().remove(this)) {
       auto& c = worker_.mutable_counters().tcp_open;
       c.store(c.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     }
     uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_closed);
-    uv_close(reinterpret_cast<uv_handle_t*>(&idle_), on_closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_closed);
   }
+
+  void evict() override { close(); }
+  bool transferring() const override { return transfer_ != nullptr; }
 
  private:
   static void on_closed(uv_handle_t* h) {
@@ -54,11 +78,40 @@ class TcpConnection {
     if (--self->handles_open_ == 0) delete self;
   }
 
-  void arm_idle_timer() { uv_timer_start(&idle_, on_idle, worker_.config().tcp_idle_ms, 0); }
+  uint64_t now() const { return uv_now(worker_.loop()); }
 
-  static void on_idle(uv_timer_t* t) {
+  // One timer, three deadlines. A reply the client does not take, or a message
+  // begun and not finished, gets --tcp-io-timeout from the last progress (bytes
+  // trickling in are not progress); between messages the idle timeout applies,
+  // shorter when the worker's slots run short.
+  uint64_t deadline(bool* io) const {
+    *io = writing_ || message_start_ms_ != 0;
+    // A secondary taking a large transfer over a slow path gets the full idle timeout per step.
+    if (writing_ && transfer_) return active_ms() + worker_.config().tcp_idle_ms;
+    if (writing_) return active_ms() + worker_.config().tcp_io_ms;
+    if (message_start_ms_ != 0) return message_start_ms_ + worker_.config().tcp_io_ms;
+    return active_ms() + worker_.tcp_slots().idle_timeout_ms();
+  }
+
+  void arm_timer() {
+    bool io = false;
+    uint64_t at = deadline(&io), t = now();
+    uv_timer_start(&timer_, on_timer, at > t ? at - t : 0, 0);
+  }
+
+  static void on_timer(uv_timer_t* t) {
     auto* self = static_cast<TcpConnection*>(t->data);
-    bump(self->worker_.mutable_counters().tcp_idle_closed);
+    bool io = false;
+    if (self->deadline(&io) > self->now()) {  // progress since it was armed
+      self->arm_timer();
+      return;
+    }
+    if (self->transfer_ && !self->writing_) {  // waiting for the next message of a transfer
+      self->arm_timer();
+      return;
+    }
+    bump(io ? self->worker_.mutable_counters().tcp_io_timeout
+            : self->worker_.mutable_counters().tcp_idle_closed);
     self->close();
   }
 
@@ -75,10 +128,11 @@ class TcpConnection {
       return;
     }
     if (nread == 0) return;
+    if (self->in_.empty()) self->message_start_ms_ = self->now();
     self->in_.insert(self->in_.end(), reinterpret_cast<uint8_t*>(buf->base),
                      reinterpret_cast<uint8_t*>(buf->base) + nread);
-    self->arm_idle_timer();
     self->process();
+    if (!self->closing_) self->arm_timer();
   }
 
   void process() {
@@ -95,6 +149,11 @@ class TcpConnection {
       pending_.insert(pending_.end(), out, out + 2 + rlen);
     }
     in_.erase(in_.begin(), in_.begin() + static_cast<long>(pos));
+    if (pos > 0) {
+      worker_.tcp_slots().touch(this, now());
+      // What is left is the start of the next message, begun now.
+      message_start_ms_ = in_.empty() ? 0 : now();
+    }
     flush();
     // A transfer is sent before later queries on the connection are read (RFC 5936 §4.1
     // allows either); its messages are made one write at a time, in flush().
@@ -111,7 +170,6 @@ class TcpConnection {
         pending_.resize(2);
         dns::put16(pending_.data(), static_cast<uint16_t>(message_.size()));
         pending_.insert(pending_.end(), message_.begin(), message_.end());
-        arm_idle_timer();  // a slow secondary is still making progress
       } else {
         transfer_.reset();
         process();  // queries that arrived behind the transfer
@@ -139,7 +197,9 @@ class TcpConnection {
       self->close();
       return;
     }
+    self->worker_.tcp_slots().touch(self, self->now());  // the client is taking its replies
     self->flush();
+    if (!self->closing_) self->arm_timer();
     if (!self->reading_ && !self->transfer_ && self->pending_.size() < kMaxPendingOutput) {
       self->reading_ = true;
       uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), on_alloc, on_read);
@@ -148,12 +208,13 @@ class TcpConnection {
 
   Worker& worker_;
   uv_tcp_t tcp_{};
-  uv_timer_t idle_{};
+  uv_timer_t timer_{};
   uv_write_t write_{};
   sockaddr_storage peer_{};  // the client (family 0: unknown)
+  uint32_t bucket_ = TcpAddressLimit::kNoBucket;  // charged in the per-address limit
+  uint64_t message_start_ms_ = 0;  // first byte of a message not yet complete; 0: none
   int handles_open_ = 0;
   bool closing_ = false;
-  bool counted_ = false;
   bool writing_ = false;
   bool reading_ = true;
   std::vector<uint8_t> in_;
@@ -199,14 +260,20 @@ void TcpListener::close() {
 void TcpListener::on_connection(uv_stream_t* server, int status) {
   if (status < 0) return;
   auto* self = static_cast<TcpListener*>(server->data);
-  auto& counters = self->worker_.mutable_counters();
+  TcpSlots& slots = self->worker_.tcp_slots();
+  bool room = slots.make_room(uv_now(self->worker_.loop()));
   auto* conn = new TcpConnection(self->worker_);
-  int rc = conn->accept(server);
-  if (rc != 0 || counters.tcp_open.load(std::memory_order_relaxed) >
-                     self->worker_.config().max_tcp_connections) {
-    if (rc == 0) bump(counters.tcp_refused);
+  // Accepted even when refused: a connection left in the backlog would be retried forever.
+  if (conn->accept(server) != 0) {
     conn->close();
+    return;
   }
+  if (!room) {
+    slots.refused(TcpSlots::Refusal::Full, conn->peer(), uv_now(self->worker_.loop()));
+    conn->close();
+    return;
+  }
+  if (!conn->admit()) conn->close();
 }
 
 }  // namespace fodns::server

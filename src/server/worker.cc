@@ -20,6 +20,7 @@ Worker::Worker(int id, Publisher& publisher, WorkerConfig config)
     : id_(id),
       publisher_(publisher),
       config_(std::move(config)),
+      tcp_slots_(config_.max_tcp_connections, config_.tcp_idle_ms, counters_, id),
       sampler_(config_.log_queries_every) {}
 
 Worker::~Worker() {

@@ -14,6 +14,8 @@
 #include "common/result.h"
 #include "server/counters.h"
 #include "server/publisher.h"
+#include "server/tcp_address_limit.h"
+#include "server/tcp_slots.h"
 #include "xfr/outgoing.h"
 #include "server/query_log.h"
 #include "zone/zone_snapshot.h"
@@ -24,7 +26,9 @@ struct WorkerConfig {
   std::vector<int> udp_fds;     // owned by the worker from start()
   std::vector<int> tcp_fds;     // listening sockets
   uint64_t tcp_idle_ms = 10000; // RFC 7766 §6.2.3: close idle connections, keep them a few seconds
+  uint64_t tcp_io_ms = 2000;    // a whole message must arrive (a reply be taken) within this
   size_t max_tcp_connections = 1024;
+  TcpAddressLimit* tcp_address_limit = nullptr;  // shared by all workers; null: no per-address limit
   uint32_t log_queries_every = 0;  // --log-queries: log one query in N; 0 = none
 };
 
@@ -49,6 +53,7 @@ class Worker {
   uv_loop_t* loop() { return &loop_; }
   const WorkerConfig& config() const { return config_; }
   WorkerCounters& mutable_counters() { return counters_; }
+  TcpSlots& tcp_slots() { return tcp_slots_; }
   /// Parses and answers one query into `out`; returns the response length (0: no reply).
   /// `peer` (may be null) is the client: for the sampled query log, and for AXFR/IXFR
   /// checked against the zone's ACL; over TCP an allowed transfer is returned in
@@ -76,6 +81,7 @@ class Worker {
   std::vector<std::unique_ptr<UdpSocket>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   WorkerCounters counters_;
+  TcpSlots tcp_slots_;
   QuerySampler sampler_;
 };
 
