@@ -63,4 +63,20 @@ uint16_t bound_port(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
 }
 
+bool enable_pktinfo_if_wildcard(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  int one = 1;
+  if (ss.ss_family == AF_INET) {
+    if (reinterpret_cast<sockaddr_in*>(&ss)->sin_addr.s_addr != htonl(INADDR_ANY)) return false;
+    return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) == 0;
+  }
+  if (ss.ss_family == AF_INET6) {
+    if (!IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr)) return false;
+    return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one) == 0;
+  }
+  return false;
+}
+
 }  // namespace fodns::server

@@ -15,4 +15,10 @@ Result<int> open_tcp_listener(const ListenAddress& addr, int backlog);
 /// The port the kernel chose for a socket bound to port 0.
 uint16_t bound_port(int fd);
 
+/// On a UDP socket bound to the wildcard address, asks the kernel for each
+/// datagram's destination address (IP_PKTINFO / IPV6_RECVPKTINFO), so that the
+/// reply can leave from the address the client queried. False (and nothing
+/// set) for a socket bound to one address: its replies leave from it anyway.
+bool enable_pktinfo_if_wildcard(int fd);
+
 }  // namespace fodns::server

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "server/socket_opts.h"
 #include "server/worker.h"
 
 namespace fodns::server {
@@ -21,6 +22,7 @@ UdpSocket::~UdpSocket() {
 }
 
 int UdpSocket::start() {
+  pktinfo_ = enable_pktinfo_if_wildcard(fd_);
   int rc = uv_poll_init(worker_.loop(), &poll_, fd_);
   if (rc != 0) return rc;
   poll_.data = this;
@@ -46,6 +48,8 @@ void UdpSocket::drain() {
       in_msgs_[i].msg_hdr.msg_name = &peers_[i];
       in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
       in_msgs_[i].msg_hdr.msg_flags = 0;
+      in_msgs_[i].msg_hdr.msg_control = pktinfo_ ? in_control_[i] : nullptr;
+      in_msgs_[i].msg_hdr.msg_controllen = pktinfo_ ? kPktinfoControlLen : 0;
     }
     int n = recvmmsg(fd_, in_msgs_, kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;  // EAGAIN: drained; other errors (ICMP errors queued) are not ours to act on
@@ -62,6 +66,11 @@ void UdpSocket::drain() {
       out_msgs_[out].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
       out_msgs_[out].msg_hdr.msg_iov = &out_iov_[out];
       out_msgs_[out].msg_hdr.msg_iovlen = 1;
+      if (pktinfo_) {
+        size_t clen = reply_source_control(in_msgs_[i].msg_hdr, out_control_[out]);
+        out_msgs_[out].msg_hdr.msg_control = clen ? out_control_[out] : nullptr;
+        out_msgs_[out].msg_hdr.msg_controllen = clen;
+      }
       ++out;
     }
     int sent = 0;

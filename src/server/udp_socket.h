@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "server/reply_source.h"
 #include "zone/responder.h"
 
 namespace fodns::server {
@@ -35,6 +36,7 @@ class UdpSocket {
   int fd_;
   uv_poll_t poll_{};
   bool open_ = false;
+  bool pktinfo_ = false;  // wildcard socket: replies leave from the queried address (reply_source.h)
   mmsghdr in_msgs_[kBatch]{};
   iovec in_iov_[kBatch]{};
   sockaddr_storage peers_[kBatch]{};
@@ -42,6 +44,8 @@ class UdpSocket {
   iovec out_iov_[kBatch]{};
   alignas(64) uint8_t in_[kBatch][kMaxQuery];
   alignas(64) uint8_t out_[kBatch][zone::kUdpPayloadLimit];
+  alignas(cmsghdr) uint8_t in_control_[kBatch][kPktinfoControlLen];
+  alignas(cmsghdr) uint8_t out_control_[kBatch][kPktinfoControlLen];
 };
 
 }  // namespace fodns::server
