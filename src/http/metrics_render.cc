@@ -325,6 +325,10 @@ void render_http(const HttpStats& h, Buf& b) {
   }
   header(b, "fodns_http_connections", "gauge", "HTTP connections open now.");
   fmt::format_to(out, FMT_COMPILE("fodns_http_connections {}\n"), h.connections.load(std::memory_order_relaxed));
+  header(b, "fodns_http_connections_evicted_total", "counter",
+         "Idle HTTP connections closed, oldest first, to make room for a new one.");
+  fmt::format_to(out, FMT_COMPILE("fodns_http_connections_evicted_total {}\n"),
+                 h.evicted.load(std::memory_order_relaxed));
 }
 
 void render_process(const ProcessInfo& p, Buf& b) {

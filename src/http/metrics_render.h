@@ -77,6 +77,7 @@ inline constexpr std::array<int, 5> kHttpCodes = {200, 404, 405, 503, 500};
 struct HttpStats {
   std::atomic<uint64_t> requests[static_cast<size_t>(Handler::kCount)][kHttpCodes.size()]{};
   std::atomic<int64_t> connections{0};  // open right now
+  std::atomic<uint64_t> evicted{0};     // idle connections closed to make room (HttpSlots)
 
   void count(Handler h, int code);
 };

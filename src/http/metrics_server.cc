@@ -125,8 +125,15 @@ struct MetricsServer::Access {
       *upload_data_size = 0;
       return MHD_YES;
     }
+    bool first_call = *con_cls == nullptr;
     *con_cls = self;
     try {
+      if (first_call && !self->slots_->begin(connection_slot(c), get && (h == Handler::Metrics ||
+                                                                          h == Handler::Status))) {
+        // Too many heavy responses in flight: the rest of the connections stay for /healthz.
+        self->stats_.count(h, 503);
+        return queue_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy, retry later\n", "text/plain");
+      }
       if (!get) {
         self->stats_.count(h, 405);
         return queue_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n", "text/plain");
@@ -175,14 +182,31 @@ struct MetricsServer::Access {
     }
   }
 
-  static void notify(void* cls, MHD_Connection* /*c*/, void** /*socket_context*/,
+  static HttpSlots::Conn* connection_slot(MHD_Connection* c) {
+    const MHD_ConnectionInfo* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? static_cast<HttpSlots::Conn*>(ci->socket_context) : nullptr;
+  }
+
+  static void notify(void* cls, MHD_Connection* c, void** socket_context,
                      MHD_ConnectionNotificationCode toe) {
     auto* self = static_cast<MetricsServer*>(cls);
     yield_to_dns_workers();  // called on libmicrohttpd's thread, before any request is read
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
       self->stats_.connections.fetch_add(1, std::memory_order_relaxed);
-    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+      const MHD_ConnectionInfo* ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+      uint64_t before = self->slots_->evicted();
+      *socket_context = self->slots_->opened(ci ? ci->connect_fd : -1);
+      self->stats_.evicted.fetch_add(self->slots_->evicted() - before, std::memory_order_relaxed);
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
       self->stats_.connections.fetch_sub(1, std::memory_order_relaxed);
+      self->slots_->closed(static_cast<HttpSlots::Conn*>(*socket_context));
+      *socket_context = nullptr;
+    }
+  }
+
+  static void completed(void* cls, MHD_Connection* c, void** /*con_cls*/,
+                        MHD_RequestTerminationCode /*toe*/) {
+    static_cast<MetricsServer*>(cls)->slots_->completed(connection_slot(c));
   }
 };
 
@@ -213,17 +237,21 @@ Status MetricsServer::start() {
     bound_port_ = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
                                                   : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   }
+  slots_ = std::make_unique<HttpSlots>(options_.connection_limit);
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
   if (address_.family() == AF_INET6) flags |= MHD_USE_IPv6;
   daemon_ = MHD_start_daemon(
       flags, 0, nullptr, nullptr, &Access::handle, this,
       MHD_OPTION_EXTERNAL_LOGGER, &mhd_log, nullptr,
       MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(*fd),
-      MHD_OPTION_CONNECTION_LIMIT, options_.connection_limit,
+      // Ours is connection_limit (HttpSlots); libmicrohttpd's is higher so that a
+      // newcomer is accepted while the oldest idle connection closes for it.
+      MHD_OPTION_CONNECTION_LIMIT, options_.connection_limit + HttpSlots::kHeadroom,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, options_.per_ip_connection_limit,
       MHD_OPTION_CONNECTION_TIMEOUT, options_.timeout_seconds,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, options_.connection_memory_limit,
       MHD_OPTION_NOTIFY_CONNECTION, &Access::notify, this,
+      MHD_OPTION_NOTIFY_COMPLETED, &Access::completed, this,
       MHD_OPTION_END);
   if (!daemon_) {
     ::close(*fd);
@@ -235,8 +263,9 @@ Status MetricsServer::start() {
 
 void MetricsServer::stop() {
   if (!daemon_) return;
-  MHD_stop_daemon(daemon_);  // joins the thread, closes the listening socket
+  MHD_stop_daemon(daemon_);  // joins the thread, closes the listening socket and connections
   daemon_ = nullptr;
+  slots_.reset();
   cache_.reset();
 }
 

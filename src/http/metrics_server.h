@@ -12,7 +12,9 @@
 // Bounds (MetricsServerOptions): at most 128 connections, 16 from one IP, a
 // 10 s inactivity timeout (a client that connects and sends nothing is
 // closed), and 32 KiB per connection for the request line and headers
-// (bigger requests get 431 or are closed).
+// (bigger requests get 431 or are closed). At the limit a newcomer closes the
+// oldest idle connection, and /metrics and /status may hold all but 16 of
+// them, so /healthz is never starved (http_slots.h).
 #pragma once
 
 #include <chrono>
@@ -26,6 +28,7 @@
 
 #include "app/status_board.h"
 #include "common/result.h"
+#include "http/http_slots.h"
 #include "http/metrics_render.h"
 #include "server/counters.h"
 #include "server/listen_address.h"
@@ -101,6 +104,7 @@ class MetricsServer {
   double start_time_seconds_;
   MetricsServerOptions options_;
   MHD_Daemon* daemon_ = nullptr;
+  std::unique_ptr<HttpSlots> slots_;  // HTTP thread only, between start() and stop()
   uint16_t bound_port_ = 0;
   std::string bound_text_;
   mutable HttpStats stats_;
