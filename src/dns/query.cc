@@ -69,6 +69,7 @@ ParseResult parse_query(const uint8_t* msg, size_t len, Query& q) {
   q.len = len;
   q.has_edns = false;
   q.has_tsig = false;
+  q.tsig_offset = 0;
   q.question_ok = false;
   q.why = Malformed::None;
   if (len < kHeaderSize) return fail(q, ParseResult::Drop, Malformed::ShortHeader);
@@ -130,7 +131,12 @@ ParseResult parse_sections(const uint8_t* msg, size_t len, Query& q) {
     size_t owner_len = 0, start = 0;
     size_t next = skip_rr(msg, len, pos, &type, &owner_len, &start);
     if (!next) return fail(q, ParseResult::FormErr, Malformed::Truncated);
-    if (type == kTypeTsig) q.has_tsig = true;
+    if (type == kTypeTsig) {
+      // Only one, and only as the last record of the additional section (RFC 8945 §5.1).
+      bool last = i + 1 == other + ar && i >= other;
+      q.tsig_offset = !q.has_tsig && last ? static_cast<uint16_t>(start) : 0;
+      q.has_tsig = true;
+    }
     if (type == type::kOpt) {
       // OPT: only in the additional section, once, owned by the root (RFC 6891 §6.1.1).
       if (i < other || owner_len != 1 || msg[start] != 0)

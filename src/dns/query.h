@@ -43,6 +43,8 @@ struct Query {
   Malformed why = Malformed::None;
   bool question_ok = false;     // for NotImp: the question and OPT could be parsed
   bool has_tsig = false;        // a TSIG RR is present (checked off the fast path)
+  uint16_t tsig_offset = 0;     // where it starts when it is the last RR of the additional
+                                // section, as RFC 8945 §5.1 wants; else 0 (FORMERR)
 };
 
 /// Parses a query message. On FormErr/NotImp, `q.id` and `q.opcode` are valid

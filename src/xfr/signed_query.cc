@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dns/wire.h"
+#include "xfr/tsig_in_place.h"
 
 namespace fodns::xfr {
 namespace {
@@ -25,22 +26,12 @@ size_t emit(const std::vector<uint8_t>& m, uint8_t* out, zone::ResponseInfo* inf
   return m.size();
 }
 
-}  // namespace
-
-size_t respond_signed(const dns::Query& q, const zone::ZoneSnapshot* snap, bool tcp, uint8_t* out,
-                      zone::ResponseInfo* info, uint64_t now) {
-  *info = zone::ResponseInfo{};
-  const TransferTable* table = snap ? snap->transfers().get() : nullptr;
-  std::span<const TsigKey> keys;
-  if (table) keys = table->keys;
+// Every reply but a signed answer: FORMERR, or NOTAUTH with the TSIG error (RFC 8945 §5.2).
+// Rare, so the general verifier runs again for the details it reports.
+size_t respond_tsig_error(const dns::Query& q, std::span<const TsigKey> keys, uint64_t now,
+                          uint8_t* out, zone::ResponseInfo* info) {
   TsigCheck c = verify({q.msg, q.len}, keys, now);
   switch (c.status) {
-    case TsigStatus::Unsigned:  // cannot happen: the parser saw a TSIG RR
-    case TsigStatus::FormErr: {
-      auto m = error_reply(q);
-      m[3] = dns::rcode::kFormErr;
-      return emit(m, out, info);
-    }
     case TsigStatus::BadKey:
     case TsigStatus::BadSig: {
       auto m = error_reply(q);
@@ -57,33 +48,39 @@ size_t respond_signed(const dns::Query& q, const zone::ZoneSnapshot* snap, bool 
       sign(m, *c.key, st, c.time_signed, tsig_error::kBadTime, clock);
       return emit(m, out, info);
     }
-    case TsigStatus::Ok: break;
+    case TsigStatus::Unsigned:
+    case TsigStatus::FormErr:
+    case TsigStatus::Ok:  // both verifiers agree on what verifies; FORMERR if they ever do not
+      break;
   }
-  // The responder sees the query without its TSIG RR, so it never counts it as data.
-  dns::Query plain = q;
-  std::vector<uint8_t> unsigned_msg(q.msg, q.msg + c.unsigned_len);
-  dns::put16(unsigned_msg.data() + 10, static_cast<uint16_t>(dns::get16(q.msg + 10) - 1));
-  plain.msg = unsigned_msg.data();
-  plain.len = unsigned_msg.size();
-  size_t len = zone::respond(plain, dns::ParseResult::Ok, snap, tcp, out, info);
+  auto m = error_reply(q);
+  m[3] = dns::rcode::kFormErr;
+  return emit(m, out, info);
+}
+
+}  // namespace
+
+size_t respond_signed(const dns::Query& q, const zone::ZoneSnapshot* snap, bool tcp, uint8_t* out,
+                      zone::ResponseInfo* info, uint64_t now) {
+  *info = zone::ResponseInfo{};
+  const TransferTable* table = snap ? snap->transfers().get() : nullptr;
+  std::span<const TsigKey> keys;
+  if (table) keys = table->keys;
+  TsigVerified v = verify_in_place(q, keys, now);
+  if (v.status != TsigStatus::Ok) return respond_tsig_error(q, keys, now, out, info);
+  // The responder reads the header and question only, so the TSIG RR after them
+  // is never taken for data: the query is answered where it lies.
+  size_t len = zone::respond(q, dns::ParseResult::Ok, snap, tcp, out, info);
   if (len == 0) return 0;
-  std::vector<uint8_t> m(out, out + len);
-  size_t limit = tcp ? dns::kMaxMessage
-                     : std::clamp<size_t>(q.has_edns ? q.edns_payload : dns::kMinUdpPayload,
-                                          dns::kMinUdpPayload, zone::kUdpPayloadLimit);
-  size_t tsig_room = c.key->name.size() + 10 + c.key->algorithm_name.size() + 16 + 64;
-  if (m.size() + tsig_room > limit) {
+  size_t limit = tcp ? dns::kMaxMessage : zone::udp_reply_limit(q);
+  if (len + tsig_rr_size(*v.key) > limit) {
     // No room for the signature: header and question only, TC set, so the client retries over TCP.
-    m.resize(q.question_end);
-    m[2] |= dns::flag::kTc;
-    std::memset(m.data() + 6, 0, 6);
+    len = q.question_end;
+    out[2] |= dns::flag::kTc;
+    std::memset(out + 6, 0, 6);
     info->truncated = true;
   }
-  SignState st;
-  st.prior_mac = c.mac;
-  sign(m, *c.key, st, now);
-  std::memcpy(out, m.data(), m.size());
-  return m.size();
+  return sign_in_place(out, len, *v.key, {v.mac, v.mac_len}, now);
 }
 
 }  // namespace fodns::xfr

@@ -15,15 +15,6 @@ namespace {
 using dns::get16;
 using dns::put16;
 
-const EVP_MD* digest_of(std::string_view algorithm) {
-  if (algorithm == "hmac-sha256") return EVP_sha256();
-  if (algorithm == "hmac-sha512") return EVP_sha512();
-  if (algorithm == "hmac-sha384") return EVP_sha384();
-  if (algorithm == "hmac-sha224") return EVP_sha224();
-  if (algorithm == "hmac-sha1") return EVP_sha1();
-  return nullptr;
-}
-
 void append16(std::vector<uint8_t>& v, uint16_t x) {
   v.push_back(static_cast<uint8_t>(x >> 8));
   v.push_back(static_cast<uint8_t>(x));
@@ -62,7 +53,7 @@ size_t read_name(const uint8_t* msg, size_t len, size_t pos, dns::Bytes& out) {
 }
 
 std::vector<uint8_t> hmac(const TsigKey& key, const std::vector<uint8_t>& data) {
-  const EVP_MD* md = digest_of(key.algorithm);
+  const EVP_MD* md = tsig_digest(key.algorithm);
   std::vector<uint8_t> out(EVP_MAX_MD_SIZE);
   unsigned int n = 0;
   HMAC(md, key.secret.data(), static_cast<int>(key.secret.size()), data.data(), data.size(),
@@ -114,9 +105,18 @@ void append_tsig_rr(std::vector<uint8_t>& msg, const dns::Bytes& key_name,
 
 }  // namespace
 
+const EVP_MD* tsig_digest(std::string_view algorithm) {
+  if (algorithm == "hmac-sha256") return EVP_sha256();
+  if (algorithm == "hmac-sha512") return EVP_sha512();
+  if (algorithm == "hmac-sha384") return EVP_sha384();
+  if (algorithm == "hmac-sha224") return EVP_sha224();
+  if (algorithm == "hmac-sha1") return EVP_sha1();
+  return nullptr;
+}
+
 std::optional<TsigKey> make_key(std::string_view name, std::string_view algorithm,
                                 std::string_view secret_base64) {
-  if (!digest_of(algorithm)) return std::nullopt;
+  if (!tsig_digest(algorithm)) return std::nullopt;
   auto absolute = [](std::string_view n) {
     std::string s(n);
     if (s.empty() || s.back() != '.') s += '.';

@@ -16,6 +16,8 @@
 
 #include "dns/name.h"
 
+struct evp_md_st;  // OpenSSL's EVP_MD
+
 namespace fodns::xfr {
 
 struct TsigKey {
@@ -25,6 +27,9 @@ struct TsigKey {
   dns::Bytes algorithm_name;  // wire: hmac-sha256.
   std::vector<uint8_t> secret;
 };
+
+/// The digest behind a TSIG algorithm ("hmac-sha256", ...); null if unknown.
+const evp_md_st* tsig_digest(std::string_view algorithm);
 
 /// Builds a key from its stored form; nullopt if the algorithm is unknown or
 /// the secret is not base64.
