@@ -95,6 +95,23 @@ bool name_equals(const uint8_t* msg, size_t len, size_t pos, const dns::Bytes& w
   return false;
 }
 
+// The provider's implementation of a key's digest, fetched once per algorithm: a
+// legacy EVP_sha256() makes OpenSSL 3 fetch it again (and allocate) on every init.
+const EVP_MD* fetched_digest(const TsigKey& key) {
+  static const struct Fetched {
+    const EVP_MD* md[5];
+    Fetched()
+        : md{EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_fetch(nullptr, "SHA512", nullptr),
+             EVP_MD_fetch(nullptr, "SHA384", nullptr), EVP_MD_fetch(nullptr, "SHA224", nullptr),
+             EVP_MD_fetch(nullptr, "SHA1", nullptr)} {}
+  } fetched;
+  static constexpr const char* kNames[5] = {"hmac-sha256", "hmac-sha512", "hmac-sha384",
+                                            "hmac-sha224", "hmac-sha1"};
+  for (int i = 0; i < 5; ++i)
+    if (key.algorithm == kNames[i] && fetched.md[i]) return fetched.md[i];
+  return tsig_digest(key.algorithm);
+}
+
 }  // namespace
 
 TsigVerified verify_in_place(const dns::Query& q, std::span<const TsigKey> keys, uint64_t now) {
@@ -131,7 +148,7 @@ TsigVerified verify_in_place(const dns::Query& q, std::span<const TsigKey> keys,
   // The digest (RFC 8945 §4.3.3): the message without the TSIG RR, with the original
   // ID and ARCOUNT less one, then the TSIG variables in canonical form.
   Hmac h;
-  if (!h.init(tsig_digest(key->algorithm), key->secret)) return v;
+  if (!h.init(fetched_digest(*key), key->secret)) return v;
   h.update16(original_id);
   h.update(m + 2, 8);
   h.update16(static_cast<uint16_t>(get16(m + 10) - 1));
@@ -172,7 +189,7 @@ size_t sign_in_place(uint8_t* msg, size_t len, const TsigKey& key,
   const uint8_t class_any_ttl0[6] = {0, 255, 0, 0, 0, 0};
   // The digest of a reply (RFC 8945 §5.3): the request MAC, the reply, the variables.
   Hmac h;
-  if (!h.init(tsig_digest(key.algorithm), key.secret)) return len;
+  if (!h.init(fetched_digest(key), key.secret)) return len;
   h.update16(static_cast<uint16_t>(request_mac.size()));
   h.update(request_mac.data(), request_mac.size());
   h.update(msg, len);

@@ -1,9 +1,10 @@
 // TSIG on the answer path without copies (issue 13): a signed query is verified
 // where it lies, from the TSIG offset the query parser recorded, and the reply
 // is signed where the responder wrote it. The HMAC runs on two digest contexts
-// kept per thread, so a signed query allocates nothing once a worker has seen
-// one. Errors (BADKEY, BADSIG, BADTIME, FORMERR) are rare and take the general
-// path in tsig.h.
+// kept per thread with digests fetched once, so neither message is copied; what
+// allocation is left is OpenSSL 3.0's own, one per digest init: 4 per signed
+// query, where the general path took 53 (valgrind, hmac-sha256). Errors (BADKEY,
+// BADSIG, BADTIME, FORMERR) are rare and take the general path in tsig.h.
 // Threading: any thread; the digest contexts are thread_local.
 #pragma once
 
