@@ -4,6 +4,7 @@
 
 #include "dns/serial.h"
 #include "dns/wire.h"
+#include "zone/responder.h"
 
 namespace fodns::xfr {
 namespace {
@@ -180,6 +181,11 @@ TransferReply answer_transfer(const dns::Query& q, const sockaddr* peer, bool tc
     auto m = reply_header(q, dns::rcode::kNoError, true);
     m.insert(m.end(), zone->soa.bytes.begin(), zone->soa.bytes.end());
     put16(m.data() + 6, 1);
+    if (!tcp && q.has_edns) {  // an EDNS query gets our OPT, before the TSIG (RFC 6891 §7)
+      uint8_t opt[dns::kOptRrSize];
+      m.insert(m.end(), opt, opt + zone::write_opt(q, opt, 0));
+      put16(m.data() + 10, 1);
+    }
     finish(m, tsig, now);
     return single(std::move(m), TransferOutcome::UpToDate);
   }

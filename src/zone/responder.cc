@@ -10,6 +10,8 @@ namespace {
 
 using dns::put16;
 
+}  // namespace
+
 size_t write_opt(const dns::Query& q, uint8_t* p, uint8_t ext_rcode) {
   p[0] = 0;  // root owner
   put16(p + 1, dns::type::kOpt);
@@ -21,6 +23,8 @@ size_t write_opt(const dns::Query& q, uint8_t* p, uint8_t ext_rcode) {
   put16(p + 9, 0);
   return dns::kOptRrSize;
 }
+
+namespace {
 
 // Header only, plus the OPT when the query's OPT parsed (RFC 6891 §7).
 size_t error_header(const dns::Query& q, uint8_t rcode, uint8_t* out, ResponseInfo* info) {

@@ -22,6 +22,9 @@ struct ResponseInfo {
 /// Our own EDNS UDP payload limit; answers over UDP never exceed it.
 inline constexpr size_t kUdpPayloadLimit = 1232;
 
+/// Writes our OPT RR (payload kUdpPayloadLimit, the query's DO bit) at `p`; returns its size.
+size_t write_opt(const dns::Query& q, uint8_t* p, uint8_t ext_rcode);
+
 /// The largest UDP reply `q` may get: its EDNS size within [512, kUdpPayloadLimit], else 512.
 size_t udp_reply_limit(const dns::Query& q);
 

@@ -4,8 +4,8 @@ fodns serves a zone whose SOA names are long (the SOA record is 530 bytes on
 the wire) and allows transfers to 127.0.0.1. Claims:
 
 - A UDP IXFR from a client that is current, sent with EDNS (payload 1232),
-  gets the SOA alone (RFC 1995 §4) although the reply is over 512 bytes; it
-  was dropped when UDP IXFR replies were capped at 512.
+  gets the SOA alone (RFC 1995 §4) and an OPT, although the reply is over 512
+  bytes; it was dropped when UDP IXFR replies were capped at 512.
 - The same query without EDNS gets a TC reply (header and question), so the
   client retries over TCP, never silence.
 - A FORMERR to a query whose OPT parsed (trailing garbage after it) carries
@@ -81,6 +81,7 @@ class EdnsReplies(unittest.TestCase):
         m = h.Message(reply)
         self.assertEqual(m.rcode, h.NOERROR, str(m))
         self.assertFalse(m.tc, str(m))
+        self.assertIsNotNone(m.opt, 'an EDNS query gets an OPT back (RFC 6891 §7): ' + str(m))
         soas = m.rrs('answer', 'SOA')
         self.assertEqual(len(soas), 1, str(m))
         self.assertIn(str(SERIAL), soas[0].text)
