@@ -43,6 +43,9 @@ struct Query {
   Malformed why = Malformed::None;
   bool question_ok = false;     // for NotImp: the question and OPT could be parsed
   bool has_tsig = false;        // a TSIG RR is present (checked off the fast path)
+  uint16_t cookie_off = 0;      // offset of the COOKIE option's data (RFC 7873); 0: none
+  uint8_t cookie_len = 0;       // its length, already checked: 8 or 16..40
+  uint16_t opt_reserve = 0;     // bytes the responder leaves free after the OPT RR for options
 };
 
 /// Parses a query message. On FormErr/NotImp, `q.id` and `q.opcode` are valid

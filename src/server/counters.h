@@ -10,6 +10,7 @@
 
 #include "dns/query.h"
 #include "xfr/outgoing.h"
+#include "zone/responder.h"
 
 namespace fodns::server {
 
@@ -46,6 +47,11 @@ struct alignas(64) WorkerCounters {
   Counter tcp_refused{0};       // over the connection limit
   Counter tcp_idle_closed{0};
   std::array<Counter, static_cast<size_t>(xfr::TransferOutcome::kCount)> transfers{};  // by outcome
+  // Response rate limiting, by zone::ResponseClass: responses over the rate (dropped or
+  // slipped) and those of them sent as a TC=1 or BADCOOKIE reply.
+  std::array<Counter, static_cast<size_t>(zone::ResponseClass::kCount)> rrl_limited{};
+  std::array<Counter, static_cast<size_t>(zone::ResponseClass::kCount)> rrl_slipped{};
+  std::array<Counter, 4> cookies{};  // queries with a COOKIE option, by dns::CookieVerdict
 };
 
 }  // namespace fodns::server

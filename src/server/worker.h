@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/answer_guard.h"
+#include "server/cookie_board.h"
 #include "server/counters.h"
 #include "server/publisher.h"
 #include "xfr/outgoing.h"
@@ -26,6 +28,8 @@ struct WorkerConfig {
   uint64_t tcp_idle_ms = 10000; // RFC 7766 §6.2.3: close idle connections, keep them a few seconds
   size_t max_tcp_connections = 1024;
   uint32_t log_queries_every = 0;  // --log-queries: log one query in N; 0 = none
+  RrlConfig rrl;                   // response rate limiting (UDP only)
+  CookieBoard* cookies = nullptr;  // DNS cookie secrets; null: cookies ignored
 };
 
 class UdpSocket;
@@ -62,6 +66,8 @@ class Worker {
   static void thread_main(void* arg);
   static void on_wake(uv_async_t* h);
   static void on_stop(uv_async_t* h);
+  static void on_cookie_secrets(uv_async_t* h);
+  static void on_rrl_tick(uv_timer_t* h);
 
   int id_;
   Publisher& publisher_;
@@ -77,6 +83,10 @@ class Worker {
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   WorkerCounters counters_;
   QuerySampler sampler_;
+  AnswerGuard guard_;
+  uv_async_t cookie_wake_{};
+  uv_timer_t rrl_tick_{};  // reports rate-limited prefixes in the log, off the answer path
+  std::vector<RrlEpisode> episodes_;
 };
 
 }  // namespace fodns::server
