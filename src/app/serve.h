@@ -25,7 +25,7 @@ struct ServeOptions {
   bool probes = true;
   std::optional<server::ListenAddress> http;  // metrics/status endpoint; none when empty
   uint32_t log_queries_every = 0;             // --log-queries: one query in N is logged; 0 = none
-  server::RrlConfig rrl{.exempt = server::loopback_exempt()};  // --rrl-*
+  server::RrlConfig rrl = server::default_rrl_config();  // --rrl-*
 };
 
 /// Extension points for commands built on the server (`fodns demo`).

@@ -22,7 +22,8 @@ constexpr std::string_view kCookieUsage =
     "Usage: fodns [--db PATH] cookie SUBCOMMAND ...\n"
     "  show [--secret] [--json]   current and previous secret: generation, age (--secret: hex)\n"
     "  rotate                     make a new random secret current; the old one stays accepted\n"
-    "  set HEX                    make this 32-hex-digit secret current (share it between instances)\n";
+    "  set SECRET                 make this 32-hex-digit secret current (share it between instances)\n"
+    "Run `fodns cookie SUBCOMMAND --help` for its options.\n";
 
 std::string hex(const std::array<uint8_t, 16>& b) {
   std::string s;
@@ -121,8 +122,8 @@ int cookie_set(const Context& ctx, int argc, char** argv) {
                         "On the command line it can be seen by other local users (ps, history).");
   opts.custom_help("[OPTIONS]");
   opts.positional_help("SECRET");
-  opts.add_options()("h,help", "print this help")
-      ("secret", "the secret", cxxopts::value<std::string>());
+  opts.add_options()("h,help", "print this help");
+  opts.add_options(kPositionalGroup)("secret", "the secret", cxxopts::value<std::string>());
   opts.parse_positional({"secret"});
   auto r = parse_options(opts, "cookie set", argc, argv);
   if (print_help(r, opts, ctx)) return kExitOk;

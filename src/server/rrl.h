@@ -47,6 +47,12 @@ struct RrlConfig {
 Result<std::vector<xfr::AclRule>> parse_rrl_exempt(const std::vector<std::string>& values);
 /// 127.0.0.0/8 and ::1/128: the default, so local tools and tests are never limited.
 std::vector<xfr::AclRule> loopback_exempt();
+/// The defaults of `fodns serve`: on, loopback exempt.
+inline RrlConfig default_rrl_config() {
+  RrlConfig c;
+  c.exempt = loopback_exempt();
+  return c;
+}
 
 enum class RrlAction : uint8_t { Send, Slip, Drop };
 

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <memory>
 
+#include "server/answer_guard.h"  // first: ldns (via example_zone.h) may define `false`
 #include "example_zone.h"
-#include "server/answer_guard.h"
 #include "zone/responder.h"
 #include "zone/snapshot_builder.h"
 
@@ -26,8 +26,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::unique_ptr<uint8_t[]> tcp(new uint8_t[65535]);
   static server::WorkerCounters counters;
   static server::AnswerGuard guard = [] {
-    server::AnswerGuard g(server::RrlConfig{.rate = 3, .slip = 2, .buckets = 64}, counters);
-    g.set_secrets(dns::CookieSecrets{.current = {1, 2, 3}, .previous = {4, 5, 6}, .has_previous = true});
+    server::RrlConfig c;
+    c.rate = 3;
+    c.slip = 2;
+    c.buckets = 64;
+    server::AnswerGuard g(c, counters);
+    dns::CookieSecrets s;
+    s.current[0] = 1;
+    s.previous[0] = 2;
+    s.has_previous = true;
+    g.set_secrets(s);
     return g;
   }();
   static uint64_t now_ms = 0;

@@ -9,10 +9,11 @@
 #include <cstring>
 #include <vector>
 
+// Before the fixture: ldns (in the fixture) may define `false`, which breaks <optional>.
+#include "server/answer_guard.h"
 #include "../zone/answer_fixture.h"
 #include "dns/cookie.h"
 #include "dns/wire.h"
-#include "server/answer_guard.h"
 
 using namespace fodns;
 

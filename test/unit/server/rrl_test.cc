@@ -9,8 +9,9 @@
 #include <cstring>
 #include <string>
 
-#include "../zone/answer_fixture.h"
+// Before the fixture: ldns (in the fixture) may define `false`, which breaks <optional>.
 #include "server/rrl.h"
+#include "../zone/answer_fixture.h"
 
 using namespace fodns;
 using server::RrlAction;
