@@ -221,14 +221,16 @@ class RrlTest(unittest.TestCase):
 
     def full_while_limited(self, wire, n=15):
         """From one socket on 127.0.0.3 (one source port: one worker, whose table counts it),
-        keeps the budget of 127.0.0.0/24 for NAPTR example.net exhausted (a burst, then 5
+        keeps the budget of 127.0.0.0/24 for NAPTR example.net exhausted (a burst, then 20
         plain queries before each probe) and probes with `wire` n times, then with the plain
-        query n times; returns (full answers to `wire`, full answers to the plain query)."""
+        query n times; returns (full answers to `wire`, full answers to the plain query).
+        A probe dropped by the limiter is waited for 0.15 s: 7.5 tokens of refill at most,
+        which the next 20 plain queries use up."""
         plain = h.make_query(EN, 'NAPTR', qid=1)
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         s.bind(('127.0.0.3', 0))
-        s.settimeout(1.0)
+        s.settimeout(0.15)
         dest = ('127.0.0.1', self.f.port)
         try:
             for _ in range(2 * RATE):
@@ -237,7 +239,7 @@ class RrlTest(unittest.TestCase):
             def full_answers(w, base):
                 got = 0
                 for i in range(n):
-                    for _ in range(5):
+                    for _ in range(20):
                         s.sendto(plain, dest)
                     qid = base + i
                     s.sendto(struct.pack('!H', qid) + w[2:], dest)
