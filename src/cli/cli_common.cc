@@ -42,7 +42,7 @@ constexpr std::string_view kCommands =
     "  tsig list [--json]                             TSIG keys (never their secrets)\n"
     "  tsig rm NAME                                   remove a TSIG key\n"
     "  cookie show [--secret] [--json]                DNS cookie secrets: current and previous\n"
-    "  cookie rotate                                  new cookie secret; the old one stays accepted\n"
+    "  cookie rotate                                  A new DNS cookie secret; the old one stays accepted\n"
     "  cookie set SECRET                              make a hex secret current (share between servers)\n"
     "  serve [...]                                    run the DNS server\n"
     "  demo [...]                                     live failover demo on loopback (no root)\n"
