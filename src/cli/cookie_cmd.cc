@@ -50,9 +50,14 @@ std::array<uint8_t, 16> parse_hex(std::string_view cmd, std::string_view text) {
   return out;
 }
 
-int report(const Context& ctx, const store::CookieSecret& s, std::string_view what) {
+// Makes `secret` current in one transaction; the previous one stays (store::add_cookie_secret).
+int install(const Context& ctx, const std::array<uint8_t, 16>& secret, std::string_view what) {
+  store::Db db(ctx.db_path);
+  store::Transaction tx(db);
+  auto added = store::add_cookie_secret(db, secret, store::unix_now());
+  tx.commit();
   ctx.out << fmt::format("{} DNS cookie secret generation {}; the previous one stays accepted\n",
-                         what, s.generation);
+                         what, added.generation);
   return kExitOk;
 }
 
@@ -108,11 +113,7 @@ int cookie_rotate(const Context& ctx, int argc, char** argv) {
   std::array<uint8_t, 16> s{};
   if (getrandom(s.data(), s.size(), 0) != static_cast<ssize_t>(s.size()))
     throw RuntimeError(fmt::format("cookie rotate: getrandom: {}", std::strerror(errno)));
-  store::Db db(ctx.db_path);
-  store::Transaction tx(db);
-  auto added = store::add_cookie_secret(db, s, store::unix_now());
-  tx.commit();
-  return report(ctx, added, "new");
+  return install(ctx, s, "new");
 }
 
 int cookie_set(const Context& ctx, int argc, char** argv) {
@@ -128,12 +129,7 @@ int cookie_set(const Context& ctx, int argc, char** argv) {
   auto r = parse_options(opts, "cookie set", argc, argv);
   if (print_help(r, opts, ctx)) return kExitOk;
   if (!r.count("secret")) throw UsageError("cookie set: SECRET is missing");
-  auto s = parse_hex("cookie set", r["secret"].as<std::string>());
-  store::Db db(ctx.db_path);
-  store::Transaction tx(db);
-  auto added = store::add_cookie_secret(db, s, store::unix_now());
-  tx.commit();
-  return report(ctx, added, "set");
+  return install(ctx, parse_hex("cookie set", r["secret"].as<std::string>()), "set");
 }
 
 }  // namespace
