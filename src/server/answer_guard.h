@@ -6,8 +6,10 @@
 // RFC 7873 §5.2 as implemented: a malformed COOKIE option is FORMERR (dns::parse_query);
 // a client cookie alone, or a server cookie that is not ours, not for this address or
 // expired, gets a normal answer with a fresh server cookie, rate-limited like a query
-// without cookies (BADCOOKIE only as the slipped reply of a limited one, §5.2.3: the
-// client learns the cookie and retries); a valid server cookie proves the source
+// without cookies (BADCOOKIE only as the slipped reply of a limited one that sent a
+// server cookie, §5.2.3: the client learns the new cookie and retries; a slipped reply to
+// a client cookie alone is TC=1, as BADCOOKIE would be larger than the query); a valid
+// server cookie proves the source
 // address, so its answers are never rate-limited. Over TCP (§5.2.3: TCP already proves
 // the address) cookies are answered but nothing is limited. TSIG-signed queries get no
 // cookie back: the option would have to go before the TSIG RR the signer writes last.

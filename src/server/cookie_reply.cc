@@ -36,7 +36,11 @@ size_t slip_reply(const dns::Query& q, bool question_ok, const uint8_t* server_c
     len = q.question_end;
     put16(out + 4, 1);
   }
-  if (!server_cookie || !q.has_edns || !q.cookie_len) {
+  // BADCOOKIE only where it is no larger than the query (a query that sent a server cookie
+  // of 16 bytes or more): a slipped reply must never amplify. A client cookie alone gets TC,
+  // and learns its server cookie from the TCP answer or from the next unlimited one.
+  size_t badcookie_len = len + dns::kOptRrSize + dns::kCookieOptionSize;
+  if (!server_cookie || !q.has_edns || !q.cookie_len || badcookie_len > q.len) {
     out[2] |= dns::flag::kTc;
     return len;
   }

@@ -18,10 +18,10 @@ namespace fodns::server {
 size_t append_cookie(const dns::Query& q, const uint8_t* server_cookie, uint8_t* out, size_t len);
 
 /// The reply to a query whose response was rate-limited but slipped (RFC 7873 §5.2.3,
-/// BCP 140): with a client cookie (`server_cookie` not null), BADCOOKIE carrying a fresh
-/// server cookie, so that the client retries over UDP with it and is no longer limited;
-/// without, header and question with TC=1, so that it retries over TCP. Never longer than
-/// the query plus 16 bytes (the server cookie): no amplification.
+/// BCP 140): to a query that carried a server cookie we did not accept (`server_cookie`,
+/// a fresh one, not null), BADCOOKIE with the fresh cookie, so that the client retries over
+/// UDP with it and is no longer limited; otherwise header and question with TC=1, so that
+/// it retries over TCP. Never longer than the query: no amplification.
 size_t slip_reply(const dns::Query& q, bool question_ok, const uint8_t* server_cookie, uint8_t* out);
 
 }  // namespace fodns::server

@@ -130,16 +130,26 @@ TEST_CASE("a flood without cookies: the burst in full, then TC=1 slips at 1 in 2
   CHECK(b.full(b.ask(q, 1000, false)));
 }
 
-TEST_CASE("a flood with a client cookie: slips are BADCOOKIE with a cookie; with it, never limited") {
+TEST_CASE("a flood with cookies: slips never exceed the query; BADCOOKIE teaches a cookie that passes") {
   Bench b(5, 1);
-  auto q = query(kClient);
-  for (int i = 0; i < 5; ++i) REQUIRE(b.full(b.ask(q)));
-  size_t len = b.ask(q);
+  // A client cookie alone: BADCOOKIE would be 16 bytes larger than the query, so TC=1.
+  auto client_only = query(kClient);
+  for (int i = 0; i < 5; ++i) REQUIRE(b.full(b.ask(client_only)));
+  size_t len = b.ask(client_only);
+  REQUIRE(len > 0);
+  CHECK((b.out[2] & dns::flag::kTc) != 0);
+  CHECK(len <= client_only.size());
+  // A stale server cookie (another server's, or expired): BADCOOKIE with a fresh one.
+  std::vector<uint8_t> stale = kClient;
+  for (int i = 0; i < 16; ++i) stale.push_back(static_cast<uint8_t>(i == 0 ? 1 : 0x77));
+  auto q = query(stale);
+  len = b.ask(q);
   REQUIRE(len > 0);
   CHECK(dns::get16(&b.out[6]) == 0);
+  CHECK((b.out[2] & dns::flag::kTc) == 0);
   CHECK((b.out[3] & 0x0F) == (dns::kBadCookie & 0x0F));
   CHECK(b.out[len - 28 - 6] == dns::kBadCookie >> 4);  // OPT TTL: extended RCODE
-  CHECK(len <= q.size() + 16);
+  CHECK(len <= q.size());
   auto c = b.cookie_of(len);
   REQUIRE(c.size() == 24);
   ldns_pkt* p = nullptr;
