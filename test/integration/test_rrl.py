@@ -18,6 +18,8 @@ fodns serves zones/example.net.zone on 127.0.0.1 (random port, 2 threads) with
   prefix is limited (old and new both accepted); after a second rotation it is
   refused as a cookie (answered, with a fresh cookie, but limited again).
 - A malformed COOKIE option (9 bytes) gets FORMERR.
+- Interoperability: `dig +cookie` (BIND's client) sees our server cookie as good, and
+  `kdig +cookie` gets a 24-byte COOKIE back (each skipped when not installed).
 - With the default exemption (loopback), the same flood is answered in full.
 """
 
@@ -296,6 +298,25 @@ class RrlTest(unittest.TestCase):
         reply = self.ask(wire, '127.0.0.5')
         self.assertIsNotNone(reply)
         self.assertEqual(h.Message(reply).rcode, h.FORMERR)
+
+
+    def test_4_dig_and_kdig_see_a_good_cookie(self):
+        import shutil
+        import subprocess
+        ran = False
+        if shutil.which('dig'):
+            out = subprocess.run(['dig', '@127.0.0.1', '-p', str(self.f.port), '+cookie',
+                                  '+norec', EN, 'SOA'], capture_output=True, text=True,
+                                 timeout=10).stdout
+            self.assertRegex(out, r'COOKIE: [0-9a-f]{48} \(good\)', out)
+            ran = True
+        if shutil.which('kdig'):
+            out = subprocess.run(['kdig', '@127.0.0.1', '-p', str(self.f.port), '+cookie',
+                                  EN, 'SOA'], capture_output=True, text=True, timeout=10).stdout
+            self.assertRegex(out, r'COOKIE: [0-9a-fA-F]{48}\b', out)
+            ran = True
+        if not ran:
+            self.skipTest('neither dig nor kdig installed')
 
 
 class LoopbackExemptTest(unittest.TestCase):
