@@ -27,11 +27,15 @@ enum class Transport : uint8_t { Udp = 0, Tcp = 1 };
 inline constexpr std::array<uint16_t, 12> kCountedQtypes = {1, 2, 5, 6, 12, 15, 16, 28, 33, 35, 43, 255};
 inline constexpr size_t kQtypeOther = kCountedQtypes.size();
 
-inline size_t qtype_bucket(uint16_t qtype) {
-  for (size_t i = 0; i < kCountedQtypes.size(); ++i)
-    if (kCountedQtypes[i] == qtype) return i;
-  return kQtypeOther;
-}
+// One table load per query instead of a search of kCountedQtypes (it runs on every query).
+inline constexpr std::array<uint8_t, 256> kQtypeBuckets = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(static_cast<uint8_t>(kQtypeOther));
+  for (size_t i = 0; i < kCountedQtypes.size(); ++i) t[kCountedQtypes[i]] = static_cast<uint8_t>(i);
+  return t;
+}();
+
+inline size_t qtype_bucket(uint16_t qtype) { return qtype < 256 ? kQtypeBuckets[qtype] : kQtypeOther; }
 
 struct alignas(64) WorkerCounters {
   std::array<Counter, 2> queries{};                               // by Transport
