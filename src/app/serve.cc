@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "app/control_loop.h"
+#include "app/cookie_keeper.h"
+#include "app/rrl_options.h"
 #include "app/status_board.h"
 #include "app/sd_notify.h"
 #include "common/log.h"
@@ -134,6 +136,7 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
                       "1/N, or a fraction such as 0.01",
        cxxopts::value<std::string>()->default_value("0"), "RATE")
       ("h,help", "print this help and exit");
+  add_rrl_options(options);
   ServeOptions opts;
   try {
     cxxopts::ParseResult r;
@@ -185,6 +188,9 @@ int run_serve(const GlobalOptions& global, int argc, char** argv) {
           r["log-queries"].as<std::string>())};
     }
     opts.log_queries_every = *every;
+    auto rrl = rrl_config(r, number_arg);
+    if (!rrl) throw UsageError{rrl.error().message};
+    opts.rrl = std::move(*rrl);
   } catch (const UsageError& e) {
     fmt::print(stderr, "serve: {}\n", e.message);
     return kExitUsage;
@@ -219,6 +225,14 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
     }
   }
 
+  // DNS cookie secrets, from the database like the zones; kept fresh on the control loop.
+  server::CookieBoard cookie_board;
+  CookieKeeper cookie_keeper(global.db_path, cookie_board, control.loop());
+  if (auto st = cookie_keeper.load(); !st) {
+    log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);
+    return kExitRuntime;
+  }
+
   std::vector<server::WorkerConfig> configs(static_cast<size_t>(opts.threads));
   // Shared by the workers; declared before them, so it outlives them.
   auto tcp_address_limit = std::make_unique<server::TcpAddressLimit>(opts.max_tcp_per_address);
@@ -228,6 +242,8 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
     c.tcp_address_limit = tcp_address_limit.get();
     c.max_tcp_connections = opts.max_tcp;
     c.log_queries_every = opts.log_queries_every;
+    c.rrl = opts.rrl;
+    c.cookies = &cookie_board;
   }
   if (auto st = open_sockets(opts, configs); !st) {
     for (auto& c : configs) {
@@ -293,6 +309,7 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   uv_signal_start(&sig.sigint, on_signal, SIGINT);
   uv_signal_start(&sig.sigterm, on_signal, SIGTERM);
   control.start();  // SIGPIPE is ignored by Worker::start(), before any TCP accept
+  cookie_keeper.start();
   if (hooks.before_run) {
     if (auto st = hooks.before_run(control); !st) {
       log::error("msg=\"cannot start\" error=\"{}\"", st.error().message);

@@ -9,6 +9,7 @@
 
 #include "app/control_loop.h"
 #include "server/listen_address.h"
+#include "server/rrl.h"
 
 namespace fodns::app {
 
@@ -26,6 +27,7 @@ struct ServeOptions {
   bool probes = true;
   std::optional<server::ListenAddress> http;  // metrics/status endpoint; none when empty
   uint32_t log_queries_every = 0;             // --log-queries: one query in N is logged; 0 = none
+  server::RrlConfig rrl = server::default_rrl_config();  // --rrl-*
 };
 
 /// Extension points for commands built on the server (`fodns demo`).

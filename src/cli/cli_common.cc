@@ -41,6 +41,9 @@ constexpr std::string_view kCommands =
     "  tsig add NAME [--algorithm ALG] (--secret BASE64 | --generate)  add a TSIG key\n"
     "  tsig list [--json]                             TSIG keys (never their secrets)\n"
     "  tsig rm NAME                                   remove a TSIG key\n"
+    "  cookie show [--secret] [--json]                DNS cookie secrets: current and previous\n"
+    "  cookie rotate                                  A new DNS cookie secret; the old one stays accepted\n"
+    "  cookie set SECRET                              make a hex secret current (share between servers)\n"
     "  serve [...]                                    run the DNS server\n"
     "  demo [...]                                     live failover demo on loopback (no root)\n"
     "Run `fodns COMMAND --help` for a command's options.\n"
@@ -197,6 +200,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (command == "status") return run_status(ctx, sub_argc, sub_argv);
     if (command == "events") return run_events(ctx, sub_argc, sub_argv);
     if (command == "tsig") return run_tsig(ctx, sub_argc, sub_argv);
+    if (command == "cookie") return run_cookie(ctx, sub_argc, sub_argv);
     if (command == "serve") {
       out.flush();
       return app::run_serve(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);

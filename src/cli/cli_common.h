@@ -59,6 +59,8 @@ int run_status(const Context& ctx, int argc, char** argv);
 int run_events(const Context& ctx, int argc, char** argv);
 /// `fodns tsig ...`; argv[0] is "tsig".
 int run_tsig(const Context& ctx, int argc, char** argv);
+/// `fodns cookie ...`; argv[0] is "cookie".
+int run_cookie(const Context& ctx, int argc, char** argv);
 
 /// --db default: $FODNS_DB, else ./fodns.db.
 std::string default_db_path();

@@ -1,5 +1,6 @@
 #include "dns/query.h"
 
+#include "dns/cookie.h"
 #include "dns/wire.h"
 
 namespace fodns::dns {
@@ -70,6 +71,9 @@ ParseResult parse_query(const uint8_t* msg, size_t len, Query& q) {
   q.has_edns = false;
   q.has_tsig = false;
   q.tsig_offset = 0;
+  q.cookie_off = 0;
+  q.cookie_len = 0;
+  q.opt_reserve = 0;
   q.question_ok = false;
   q.why = Malformed::None;
   if (len < kHeaderSize) return fail(q, ParseResult::Drop, Malformed::ShortHeader);
@@ -153,6 +157,13 @@ ParseResult parse_sections(const uint8_t* msg, size_t len, Query& q) {
         if (o + 4 > end) return fail(q, ParseResult::FormErr, Malformed::BadOpt);
         size_t olen = get16(msg + o + 2);
         if (o + 4 + olen > end) return fail(q, ParseResult::FormErr, Malformed::BadOpt);
+        if (get16(msg + o) == kOptionCookie) {
+          // A second COOKIE option or a bad length is a malformed option: FORMERR (RFC 7873 §5.2.2).
+          if (q.cookie_len || !cookie_length_ok(olen))
+            return fail(q, ParseResult::FormErr, Malformed::BadOpt);
+          q.cookie_off = static_cast<uint16_t>(o + 4);
+          q.cookie_len = static_cast<uint8_t>(olen);
+        }
         o += 4 + olen;
       }
     }

@@ -45,6 +45,9 @@ struct Query {
   bool has_tsig = false;        // a TSIG RR is present (checked off the fast path)
   uint16_t tsig_offset = 0;     // where it starts when it is the last RR of the additional
                                 // section, as RFC 8945 §5.1 wants; else 0 (FORMERR)
+  uint16_t cookie_off = 0;      // offset of the COOKIE option's data (RFC 7873); 0: none
+  uint8_t cookie_len = 0;       // its length, already checked: 8 or 16..40
+  uint16_t opt_reserve = 0;     // bytes the responder leaves free after the OPT RR for options
 };
 
 /// Parses a query message. On FormErr/NotImp, `q.id` and `q.opcode` are valid

@@ -37,6 +37,11 @@ constexpr std::array<std::string_view, static_cast<size_t>(dns::Malformed::kCoun
 
 constexpr std::array<std::string_view, 4> kStates = {"unknown", "up", "down", "drained"};
 
+// In step with zone::ResponseClass and dns::CookieVerdict.
+constexpr std::array<std::string_view, static_cast<size_t>(zone::ResponseClass::kCount)> kRrlClasses = {
+    "positive", "nodata", "nxdomain", "referral", "wildcard", "error"};
+constexpr std::array<std::string_view, 4> kCookieResults = {"none", "client_only", "invalid", "valid"};
+
 void header(Buf& b, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(fmt::appender(b), FMT_COMPILE("# HELP {} {}\n# TYPE {} {}\n"), name, help, name, type);
 }
@@ -104,6 +109,22 @@ void render_dns(const MetricsInput& in, Buf& b) {
   header(b, "fodns_dns_truncated_total", "counter", "UDP responses sent with TC=1.");
   fmt::format_to(out, FMT_COMPILE("fodns_dns_truncated_total {}\n"),
                  sum(ws, [](auto& w) -> auto& { return w.truncated; }));
+  // Response rate limiting and cookies (server/answer_guard.h).
+  header(b, "fodns_rrl_limited_total", "counter",
+         "UDP responses over the rate limit (dropped or slipped), by response class.");
+  for (size_t i = 0; i < kRrlClasses.size(); ++i)
+    fmt::format_to(out, FMT_COMPILE("fodns_rrl_limited_total{{class=\"{}\"}} {}\n"), kRrlClasses[i],
+                   sum(ws, [i](auto& w) -> auto& { return w.rrl_limited[i]; }));
+  header(b, "fodns_rrl_slipped_total", "counter",
+         "Rate-limited responses sent as a TC=1 or BADCOOKIE reply, by response class.");
+  for (size_t i = 0; i < kRrlClasses.size(); ++i)
+    fmt::format_to(out, FMT_COMPILE("fodns_rrl_slipped_total{{class=\"{}\"}} {}\n"), kRrlClasses[i],
+                   sum(ws, [i](auto& w) -> auto& { return w.rrl_slipped[i]; }));
+  header(b, "fodns_dns_cookies_total", "counter",
+         "Queries with a DNS COOKIE option, by what it held (RFC 7873 §5.2).");
+  for (size_t i = 1; i < kCookieResults.size(); ++i)
+    fmt::format_to(out, FMT_COMPILE("fodns_dns_cookies_total{{result=\"{}\"}} {}\n"), kCookieResults[i],
+                   sum(ws, [i](auto& w) -> auto& { return w.cookies[i]; }));
   header(b, "fodns_dns_response_bytes_total", "counter", "Bytes of DNS responses sent.");
   fmt::format_to(out, FMT_COMPILE("fodns_dns_response_bytes_total {}\n"),
                  sum(ws, [](auto& w) -> auto& { return w.response_bytes; }));

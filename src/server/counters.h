@@ -10,6 +10,7 @@
 
 #include "dns/query.h"
 #include "xfr/outgoing.h"
+#include "zone/responder.h"
 
 namespace fodns::server {
 
@@ -26,11 +27,15 @@ enum class Transport : uint8_t { Udp = 0, Tcp = 1 };
 inline constexpr std::array<uint16_t, 12> kCountedQtypes = {1, 2, 5, 6, 12, 15, 16, 28, 33, 35, 43, 255};
 inline constexpr size_t kQtypeOther = kCountedQtypes.size();
 
-inline size_t qtype_bucket(uint16_t qtype) {
-  for (size_t i = 0; i < kCountedQtypes.size(); ++i)
-    if (kCountedQtypes[i] == qtype) return i;
-  return kQtypeOther;
-}
+// One table load per query instead of a search of kCountedQtypes (it runs on every query).
+inline constexpr std::array<uint8_t, 256> kQtypeBuckets = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(static_cast<uint8_t>(kQtypeOther));
+  for (size_t i = 0; i < kCountedQtypes.size(); ++i) t[kCountedQtypes[i]] = static_cast<uint8_t>(i);
+  return t;
+}();
+
+inline size_t qtype_bucket(uint16_t qtype) { return qtype < 256 ? kQtypeBuckets[qtype] : kQtypeOther; }
 
 struct alignas(64) WorkerCounters {
   std::array<Counter, 2> queries{};                               // by Transport
@@ -48,6 +53,11 @@ struct alignas(64) WorkerCounters {
   Counter tcp_io_timeout{0};    // a message not read, or a reply not taken, within --tcp-io-timeout
   Counter tcp_evicted{0};       // closed, longest idle first, to make room for a new one
   std::array<Counter, static_cast<size_t>(xfr::TransferOutcome::kCount)> transfers{};  // by outcome
+  // Response rate limiting, by zone::ResponseClass: responses over the rate (dropped or
+  // slipped) and those of them sent as a TC=1 or BADCOOKIE reply.
+  std::array<Counter, static_cast<size_t>(zone::ResponseClass::kCount)> rrl_limited{};
+  std::array<Counter, static_cast<size_t>(zone::ResponseClass::kCount)> rrl_slipped{};
+  std::array<Counter, 4> cookies{};  // queries with a COOKIE option, by dns::CookieVerdict
 };
 
 }  // namespace fodns::server

@@ -28,6 +28,13 @@ Result<int> open_bound(const ListenAddress& addr, int type) {
     // A larger receive buffer absorbs bursts while the worker is busy.
     int size = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    // IPv4 replies leave with DF set and the path MTU ignored (they are at most 1232 bytes):
+    // no fragments to spoof (draft-ietf-dnsop-avoid-fragmentation R3), and with DF the
+    // kernel skips per-packet IP ID generation, a few % of the CPU a reply costs.
+    if (addr.family() == AF_INET) {
+      int probe = IP_PMTUDISC_PROBE;
+      setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
+    }
   } else {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }

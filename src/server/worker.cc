@@ -21,7 +21,8 @@ Worker::Worker(int id, Publisher& publisher, WorkerConfig config)
       publisher_(publisher),
       config_(std::move(config)),
       tcp_slots_(config_.max_tcp_connections, config_.tcp_idle_ms, counters_, id),
-      sampler_(config_.log_queries_every) {}
+      sampler_(config_.log_queries_every),
+      guard_(config_.rrl, counters_) {}
 
 Worker::~Worker() {
   stop();
@@ -38,8 +39,13 @@ Status Worker::start() {
   if (int rc = uv_loop_init(&loop_); rc != 0) return make_error("uv_loop_init: {}", uv_strerror(rc));
   uv_async_init(&loop_, &wake_, on_wake);
   uv_async_init(&loop_, &stop_, on_stop);
+  uv_async_init(&loop_, &cookie_wake_, on_cookie_secrets);
+  uv_timer_init(&loop_, &rrl_tick_);
   wake_.data = this;
   stop_.data = this;
+  cookie_wake_.data = this;
+  rrl_tick_.data = this;
+  if (guard_.limiter().enabled()) uv_timer_start(&rrl_tick_, on_rrl_tick, 1000, 1000);
   started_ = true;
   for (int fd : config_.udp_fds) {
     udp_.push_back(std::make_unique<UdpSocket>(*this, fd));
@@ -51,8 +57,13 @@ Status Worker::start() {
   }
   current_ = publisher_.latest();
   publisher_.subscribe(&wake_);
+  if (config_.cookies) {
+    if (auto s = config_.cookies->latest()) guard_.set_secrets(*s);
+    config_.cookies->subscribe(&cookie_wake_);
+  }
   if (int rc = uv_thread_create(&thread_, thread_main, this); rc != 0) {
     publisher_.unsubscribe(&wake_);
+    if (config_.cookies) config_.cookies->unsubscribe(&cookie_wake_);
     return make_error("cannot start worker thread: {}", uv_strerror(rc));
   }
   running_ = true;
@@ -62,6 +73,7 @@ Status Worker::start() {
 void Worker::stop() {
   if (!running_) return;
   publisher_.unsubscribe(&wake_);
+  if (config_.cookies) config_.cookies->unsubscribe(&cookie_wake_);
   uv_async_send(&stop_);
   uv_thread_join(&thread_);
   running_ = false;
@@ -91,6 +103,28 @@ void Worker::on_stop(uv_async_t* h) {
   close_all_tcp_connections(&self->loop_);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->wake_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->cookie_wake_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->rrl_tick_), nullptr);
+}
+
+void Worker::on_cookie_secrets(uv_async_t* h) {
+  auto* self = static_cast<Worker*>(h->data);
+  if (auto s = self->config_.cookies->latest()) self->guard_.set_secrets(*s);
+}
+
+void Worker::on_rrl_tick(uv_timer_t* h) {
+  auto* self = static_cast<Worker*>(h->data);
+  self->episodes_.clear();
+  self->guard_.limiter().collect_episodes(uv_now(&self->loop_), &self->episodes_);
+  for (const auto& e : self->episodes_) {
+    if (e.started) {
+      log::warn("msg=\"rate limiting a client prefix\" prefix={} worker={} limited={} slipped={}",
+                e.prefix, self->id_, e.limited, e.slipped);
+    } else {
+      log::info("msg=\"stopped rate limiting a client prefix\" prefix={} worker={} limited={} "
+                "slipped={}", e.prefix, self->id_, e.limited, e.slipped);
+    }
+  }
 }
 
 size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8_t* out,
@@ -105,12 +139,15 @@ size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8
   if (parsed == dns::ParseResult::Ok && q.qclass == dns::kClassIn &&
       (q.qtype == dns::type::kAxfr || q.qtype == dns::type::kIxfr) && peer)
     return answer_transfer(q, transport, out, peer, stream);
+  guard_.check(q, parsed == dns::ParseResult::Ok ? peer : nullptr);  // null: no cookie
   zone::ResponseInfo info;
   size_t rlen = parsed == dns::ParseResult::Ok && q.has_tsig
                     ? xfr::respond_signed(q, current_.get(), transport == Transport::Tcp, out, &info,
                                           static_cast<uint64_t>(::time(nullptr)))
                     : zone::respond(q, parsed, current_.get(), transport == Transport::Tcp, out, &info);
-  if (info.answered) {
+  rlen = guard_.finish(q, parsed == dns::ParseResult::Ok, info, transport == Transport::Udp, peer,
+                       uv_now(&loop_), out, rlen);
+  if (info.answered && rlen > 0) {
     bump(counters_.responses);
     bump(counters_.response_bytes, rlen);
     bump(counters_.rcodes[info.rcode <= 16 ? info.rcode : 16]);

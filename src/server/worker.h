@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/answer_guard.h"
+#include "server/cookie_board.h"
 #include "server/counters.h"
 #include "server/publisher.h"
 #include "server/tcp_address_limit.h"
@@ -30,6 +32,8 @@ struct WorkerConfig {
   size_t max_tcp_connections = 1024;
   TcpAddressLimit* tcp_address_limit = nullptr;  // shared by all workers; null: no per-address limit
   uint32_t log_queries_every = 0;  // --log-queries: log one query in N; 0 = none
+  RrlConfig rrl;                   // response rate limiting (UDP only)
+  CookieBoard* cookies = nullptr;  // DNS cookie secrets; null: cookies ignored
 };
 
 class UdpSocket;
@@ -67,6 +71,8 @@ class Worker {
   static void thread_main(void* arg);
   static void on_wake(uv_async_t* h);
   static void on_stop(uv_async_t* h);
+  static void on_cookie_secrets(uv_async_t* h);
+  static void on_rrl_tick(uv_timer_t* h);
 
   int id_;
   Publisher& publisher_;
@@ -83,6 +89,10 @@ class Worker {
   WorkerCounters counters_;
   TcpSlots tcp_slots_;
   QuerySampler sampler_;
+  AnswerGuard guard_;
+  uv_async_t cookie_wake_{};
+  uv_timer_t rrl_tick_{};  // reports rate-limited prefixes in the log, off the answer path
+  std::vector<RrlEpisode> episodes_;
 };
 
 }  // namespace fodns::server

@@ -94,12 +94,15 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
   const CompiledZone& zone = *zp;
 
   uint32_t ans;
+  ResponseClass rclass = ResponseClass::Positive;
+  size_t key_off = 0;
   uint32_t n = zone.find_node(q.qname_lower, q.qname_len);
   if (n != kNoAnswer) {
     const Node& node = zone.node(n);
     // The parent side answers DS at a cut (RFC 4035 §3.1.4.1); everything else at or below it is a referral.
     if (node.referral != kNoAnswer && !(node.is_cut && q.qtype == dns::type::kDs)) {
       ans = node.referral;
+      rclass = ResponseClass::Referral;
     } else if (q.qtype == dns::type::kAny) {
       ans = node.any_answer;
     } else {
@@ -109,27 +112,40 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
     // Closest encloser (RFC 4592 §3.3.1): strip labels until a name exists;
     // the apex always does.
     uint32_t e = kNoAnswer;
+    size_t apex_off = q.qname_len - zone.apex().size();
+    key_off = apex_off;
     for (int i = 1; i < q.label_count && e == kNoAnswer; ++i) {
       size_t off = q.label_off[i];
       if (q.qname_len - off < zone.apex().size()) break;
       e = zone.find_node(q.qname_lower + off, q.qname_len - off);
+      if (e != kNoAnswer) key_off = off;
     }
     if (e == kNoAnswer) e = zone.apex_node();
     const Node& enc = zone.node(e);
     if (enc.referral != kNoAnswer) {
       ans = enc.referral;
+      rclass = ResponseClass::Referral;
     } else if (enc.wildcard_child != kNoAnswer) {
       ans = q.qtype == dns::type::kAny ? zone.node(enc.wildcard_child).any_answer
                                        : zone.answer_for(enc.wildcard_child, q.qtype);
+      rclass = ResponseClass::Wildcard;
     } else {
       ans = zone.nxdomain();
+      rclass = ResponseClass::NxDomain;
+      key_off = apex_off;  // NXDOMAIN is accounted per zone: random names share one bucket
     }
   }
 
   const CompiledAnswer& a = zone.answer(ans);
+  if (a.rcode == dns::rcode::kNxDomain) {  // e.g. a CNAME whose target does not exist
+    rclass = ResponseClass::NxDomain;
+    key_off = q.qname_len - zone.apex().size();
+  } else if (rclass == ResponseClass::Positive && a.an == 0) {
+    rclass = ResponseClass::NoData;
+  }
   size_t limit = tcp ? dns::kMaxMessage : udp_reply_limit(q);
   size_t len = header_and_question(q, a.rcode, a.aa, out);
-  size_t opt = q.has_edns ? dns::kOptRrSize : 0;
+  size_t opt = q.has_edns ? dns::kOptRrSize + q.opt_reserve : 0;  // room for a COOKIE option
   size_t room = limit > len + opt ? limit - len - opt : 0;
 
   // Whole additional RRsets are left out to fit (RFC 2181 §9: not a reason for TC);
@@ -177,6 +193,8 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
   }
   info->rcode = a.rcode;
   info->answered = true;
+  info->rclass = rclass;
+  info->key_off = static_cast<uint8_t>(key_off);
   return len;
 }
 

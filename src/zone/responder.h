@@ -13,10 +13,17 @@
 
 namespace fodns::zone {
 
+/// What a response is, for response rate limiting (BCP 140 classes, as Knot/NSD/BIND count them).
+enum class ResponseClass : uint8_t { Positive, NoData, NxDomain, Referral, Wildcard, Error, kCount };
+
 struct ResponseInfo {
   uint16_t rcode = 0;      // extended RCODE (16 = BADVERS)
   bool truncated = false;
   bool answered = false;   // false: drop, send nothing
+  ResponseClass rclass = ResponseClass::Error;
+  // The name a class is accounted per, as an offset into q.qname_lower (always a suffix of the
+  // qname): the qname for answers, the zone apex for NXDOMAIN, the wildcard's parent, the cut.
+  uint8_t key_off = 0;
 };
 
 /// Our own EDNS UDP payload limit; answers over UDP never exceed it.

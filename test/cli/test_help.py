@@ -36,7 +36,7 @@ VALUES = {
     'KIND': 'sip-options', 'T': 'udp', 'LIST': '200', 'URI': 'sip:ping@127.0.0.1',
     'TEXT': 'maintenance', 'LEVEL': 'info', 'RATE': '1', 'open|closed': 'open',
     'ADDR[:PORT]': '127.0.0.1:5300', 'RULE': '127.0.0.0/8', 'BASE64': 'c2VjcmV0LXNlY3JldC1zZWNyZXQhIQ==',
-    'ALG': 'hmac-sha256',
+    'ALG': 'hmac-sha256', 'PREFIX': '127.0.0.0/8', 'LEN': '24',
 }
 # Gaps in files this suite's owner may not edit, reported to their owners; each is
 # skipped with a note (and the note says when the gap is gone, so it can be removed here).
@@ -130,6 +130,8 @@ def positional_value(path, word, tmp):
         return ['A']
     if w == 'RDATA':
         return ['127.0.1.1']
+    if w == 'SECRET':
+        return ['00112233445566778899aabbccddeeff']
     return ['example.net.']
 
 

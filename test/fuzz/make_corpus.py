@@ -102,6 +102,21 @@ def queries():
     q['edns_payload_65535'] = query(z, 'NAPTR', edns=opt(65535))
     q['edns_cookie'] = query(z, 'SOA', edns=opt(rdata=struct.pack('!HH', 10, 8) + b'\x01' * 8))
     q['edns_nsid'] = query(z, 'SOA', edns=opt(rdata=struct.pack('!HH', 3, 0)))
+    # DNS cookies (RFC 7873/9018) and the rate limiter behind them: a client cookie alone,
+    # one with a server cookie of our format (version 1), a foreign 8-byte and a 32-byte
+    # server cookie, illegal lengths (FORMERR), two COOKIE options, and a burst-sized
+    # NXDOMAIN / NAPTR query (the fuzz target limits at 3 a second, so these slip).
+    cc = bytes(range(1, 9))
+    q['cookie_client_only_naptr'] = query(z, 'NAPTR', edns=opt(rdata=struct.pack('!HH', 10, 8) + cc))
+    q['cookie_server_v1'] = query(z, 'NAPTR', edns=opt(rdata=struct.pack('!HH', 10, 24) + cc + b'\x01\0\0\0' + b'\x5c\xf7\x9f\x11' + b'\x1f' * 8))
+    q['cookie_server_8'] = query(z, 'A', edns=opt(rdata=struct.pack('!HH', 10, 16) + cc + b'\xaa' * 8))
+    q['cookie_server_32'] = query(z, 'MX', edns=opt(rdata=struct.pack('!HH', 10, 40) + cc + b'\xbb' * 32))
+    q['cookie_len_9'] = query(z, 'SOA', edns=opt(rdata=struct.pack('!HH', 10, 9) + cc + b'\0'))
+    q['cookie_len_41'] = query(z, 'SOA', edns=opt(rdata=struct.pack('!HH', 10, 41) + cc + b'\0' * 33))
+    q['cookie_twice'] = query(z, 'SOA', edns=opt(rdata=(struct.pack('!HH', 10, 8) + cc) * 2))
+    q['cookie_nxdomain'] = query('random-label.example.net.', 'A', edns=opt(rdata=struct.pack('!HH', 10, 8) + cc))
+    q['cookie_wildcard_do'] = query('x.phones.example.net.', 'TXT', edns=opt(4096, do=True, rdata=struct.pack('!HH', 10, 8) + cc))
+    q['cookie_refused'] = query('other.org.', 'A', edns=opt(rdata=struct.pack('!HH', 10, 8) + cc))
     q['edns_ecs'] = query(z, 'A', edns=opt(rdata=struct.pack('!HHHBB', 8, 7, 1, 24, 0) + bytes([192, 0, 2])))
     q['edns_bad_optlen'] = query(z, 'SOA', edns=opt(rdata=struct.pack('!HH', 10, 200) + b'\0' * 4))
     q['edns_rdlen_past_end'] = query(z, 'SOA', edns=b'\0' + struct.pack('!HHIH', 41, 1232, 0, 40))

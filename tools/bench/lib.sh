@@ -120,7 +120,10 @@ bench_start_fodns() {
     "$FODNS" --db "$dir/fodns.db" zone import "$zonefile" >"$dir/import.log" 2>&1 || {
       bench_log "fodns zone import failed:"; tail -n 15 "$dir/import.log" >&2; return 1; }
   fi
-  "$FODNS" --db "$dir/fodns.db" serve --listen "127.0.0.1:$port" --threads 1 \
+  # FODNS_SERVE_ARGS: extra serve options, e.g. "--rrl-exempt none --rrl-rate 1000000" to
+  # measure with rate-limit accounting on (dnsperf runs on loopback, exempt by default).
+  # shellcheck disable=SC2086
+  "$FODNS" --db "$dir/fodns.db" serve --listen "127.0.0.1:$port" --threads 1 ${FODNS_SERVE_ARGS:-} \
     >"$dir/log" 2>&1 </dev/null &
   SERVER_PID[fodns]=$!
 }

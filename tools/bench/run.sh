@@ -20,6 +20,8 @@
 # server's. One dnsperf cannot saturate the fastest servers, so QPS alone
 # compares the client more than the servers; QPS per core compares the servers.
 # Run tools/setup.sh first (packages, build). Needs 2 CPUs; root is not needed.
+# FODNS_SERVE_ARGS adds fodns serve options: FODNS_SERVE_ARGS="--rrl-exempt none
+# --rrl-rate 1000000" measures with rate-limit accounting on every response.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,7 +44,7 @@ while (($#)); do
     --base-port) base_port=$2; shift ;;
     --fodns) export FODNS=$2; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift

@@ -1,0 +1,25 @@
+// The `fodns serve` options of the public-internet defences: response rate
+// limiting (--rrl-*). Kept apart from serve.cc so the option table and its
+// checks live with the feature. Threading: startup only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <cxxopts.hpp>
+
+#include "common/result.h"
+#include "server/rrl.h"
+
+namespace fodns::app {
+
+/// serve.cc's number parser: `text` of option `field` in [lo, hi]; throws its usage error.
+using NumberArg = uint64_t (*)(std::string_view field, const std::string& text, uint64_t lo,
+                               uint64_t hi);
+
+void add_rrl_options(cxxopts::Options& options);
+/// The RateLimiter configuration from the parsed command line; an error names the option.
+Result<server::RrlConfig> rrl_config(const cxxopts::ParseResult& r, NumberArg number_arg);
+
+}  // namespace fodns::app
