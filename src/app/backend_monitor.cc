@@ -62,17 +62,17 @@ void ensure_fd_limit(size_t backends) {
 }
 }  // namespace
 
-BackendMonitor::BackendMonitor(uv_loop_t* loop, health::ProbeRunner::Factory factory,
+BackendMonitor::BackendMonitor(uv_loop_t* loop, probes::ProbeRunner::Factory factory,
                                OnTransition on_transition, Clock now_ms)
     : loop_(loop), on_transition_(std::move(on_transition)), now_ms_(now_ms) {
-  runner_ = std::make_unique<health::ProbeRunner>(
+  runner_ = std::make_unique<probes::ProbeRunner>(
       loop_, std::move(factory), [this](int64_t id, const probes::ProbeResult& r) { record_result(id, r); });
 }
 
 void BackendMonitor::sync(const std::vector<store::Backend>& backends,
                           const std::map<int64_t, store::BackendState>& states) {
   std::map<int64_t, TrackedBackend> next;
-  std::vector<health::ProbeSpec> specs;
+  std::vector<probes::ProbeSpec> specs;
   for (const auto& b : backends) {
     auto target = target_for(b);
     if (!target) {
@@ -132,7 +132,7 @@ bool BackendMonitor::serving(int64_t backend_id) const {
   return health::serving(it->second.health.state(), it->second.config.drained);
 }
 
-static_assert(kOutcomeNames.size() == static_cast<size_t>(probes::Outcome::Error) + 1,
+static_assert(status::kOutcomeNames.size() == static_cast<size_t>(probes::Outcome::Error) + 1,
               "kOutcomeNames lists every probes::Outcome");
 
 void BackendMonitor::mark_dirty(int64_t id, TrackedBackend& t) {
@@ -170,7 +170,7 @@ void BackendMonitor::record_result(int64_t id, const probes::ProbeResult& r) {
   if (r.ok()) {
     double secs = static_cast<double>(r.rtt.count()) / 1e6;
     size_t b = 0;
-    while (b < kRttBuckets.size() && secs > kRttBuckets[b]) ++b;
+    while (b < status::kRttBuckets.size() && secs > status::kRttBuckets[b]) ++b;
     ++t.rtt.counts[b];
     t.rtt.sum += secs;
     ++t.rtt.count;

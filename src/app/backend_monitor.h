@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "health/health_state.h"
-#include "health/probe_runner.h"
-#include "app/status_board.h"
+#include "probes/probe_runner.h"
+#include "status/status_board.h"
 #include "store/backend_repo.h"
 
 namespace fodns::app {
@@ -50,8 +50,8 @@ struct TrackedBackend {
   bool dirty = false;         // `saved` differs from the row in SQLite
   int64_t stored_ms = 0;      // when the row was last written (0: not since start)
   // Since the process started, for /metrics.
-  CheckCounts checks{};                     // by outcome
-  Histogram rtt{std::vector<uint64_t>(kRttBuckets.size() + 1, 0), 0, 0};
+  status::CheckCounts checks{};                     // by outcome
+  status::Histogram rtt{std::vector<uint64_t>(status::kRttBuckets.size() + 1, 0), 0, 0};
   uint64_t failovers_down = 0;
   uint64_t failovers_up = 0;
 };
@@ -62,7 +62,7 @@ class BackendMonitor {
 
   using Clock = int64_t (*)();  // unix milliseconds
 
-  BackendMonitor(uv_loop_t* loop, health::ProbeRunner::Factory factory, OnTransition on_transition,
+  BackendMonitor(uv_loop_t* loop, probes::ProbeRunner::Factory factory, OnTransition on_transition,
                  Clock now_ms = store::unix_now_ms);
 
   /// Applies the backends and states read from the database. Backends whose
@@ -88,7 +88,7 @@ class BackendMonitor {
   std::vector<int64_t> save_dirty(store::Db& db);
   void mark_saved(const std::vector<int64_t>& ids);
 
-  const health::ProbeRunner& runner() const { return *runner_; }
+  const probes::ProbeRunner& runner() const { return *runner_; }
 
   /// Feeds one probe verdict (the ProbeRunner calls this for every finished check).
   void record_result(int64_t id, const probes::ProbeResult& r);
@@ -97,7 +97,7 @@ class BackendMonitor {
   uv_loop_t* loop_;
   OnTransition on_transition_;
   Clock now_ms_;
-  std::unique_ptr<health::ProbeRunner> runner_;
+  std::unique_ptr<probes::ProbeRunner> runner_;
   std::map<int64_t, TrackedBackend> backends_;  // ordered: status and metrics list backends by id
   // The same nodes by hash, for the lookup per probe result (a tree walk
   // through 10,000 nodes was 5% of the control loop).

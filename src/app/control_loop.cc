@@ -28,7 +28,7 @@ void patch_soa_serial(dns::ZoneContent& z) {
 }  // namespace
 
 ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
-                         health::ProbeRunner::Factory probe_factory, StatusBoard* board)
+                         probes::ProbeRunner::Factory probe_factory, status::StatusBoard* board)
     : config_(std::move(config)), publisher_(publisher), board_(board) {
   uv_loop_init(&loop_);
   for (uv_timer_t* t : {&poll_, &save_, &republish_}) {
@@ -324,7 +324,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   published_ms_ = store::unix_now_ms();
   double secs = ms_since(t0) / 1000.0;
   size_t b = 0;
-  while (b < kRebuildBuckets.size() && secs > kRebuildBuckets[b]) ++b;
+  while (b < status::kRebuildBuckets.size() && secs > status::kRebuildBuckets[b]) ++b;
   ++rebuild_seconds_.counts[b];
   rebuild_seconds_.sum += secs;
   ++rebuild_seconds_.count;
@@ -373,9 +373,9 @@ void ControlLoop::set_listeners_up(bool up) {
 
 void ControlLoop::publish_status() {
   if (!board_) return;
-  auto d = std::make_shared<StatusData>();
+  auto d = std::make_shared<status::StatusData>();
   auto add_backend = [&](const store::Backend& c, const store::BackendState* s, const TrackedBackend* t) {
-    BackendStatus b;
+    status::BackendStatus b;
     b.id = c.id;
     b.name = c.name;
     b.address = c.address;
@@ -402,7 +402,7 @@ void ControlLoop::publish_status() {
       b.failovers_down = t->failovers_down;
       b.failovers_up = t->failovers_up;
     } else {
-      b.rtt.counts.assign(kRttBuckets.size() + 1, 0);
+      b.rtt.counts.assign(status::kRttBuckets.size() + 1, 0);
     }
     d->backends.push_back(std::move(b));
   };
@@ -415,7 +415,7 @@ void ControlLoop::publish_status() {
     }
   }
   for (const auto& slot : slots_) {
-    ZoneStatus z;
+    status::ZoneStatus z;
     z.name = slot.name;
     z.serial = slot.serial;
     z.records_stored = slot.records_stored;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "app/control_loop.h"
-#include "app/status_board.h"
+#include "status/status_board.h"
 #include "app/sd_notify.h"
 #include "common/log.h"
 #include "common/progress.h"
@@ -189,9 +189,9 @@ int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks
   cc.db_path = global.db_path;
   cc.probes = opts.probes;
   cc.on_published = hooks.on_published;
-  health::ProbeRunner::Factory factory = probes::make_probe;
+  probes::ProbeRunner::Factory factory = probes::make_probe;
   if (!opts.probes) factory = [](uv_loop_t*, const probes::Target&) -> std::unique_ptr<probes::Probe> { return nullptr; };
-  StatusBoard board;
+  status::StatusBoard board;
   ControlLoop control(cc, publisher, factory, &board);
   if (hooks.prepare) {
     if (auto st = hooks.prepare(control); !st) {

@@ -53,7 +53,7 @@ uint64_t sum(std::span<const server::WorkerCounters* const> ws, F&& pick) {
 // Emits _bucket (cumulative, ending with le="+Inf"), _sum and _count.
 // `labels` is either empty or `name="value",` (with the trailing comma).
 template <const auto& kBounds>
-void histogram(Buf& b, std::string_view name, std::string_view labels, const app::Histogram& h) {
+void histogram(Buf& b, std::string_view name, std::string_view labels, const status::Histogram& h) {
   constexpr size_t N = kBounds.size();
   auto out = fmt::appender(b);
   // Bounds are formatted once per process, not 10 times per backend per scrape.
@@ -145,9 +145,9 @@ void render_dns(const MetricsInput& in, Buf& b) {
   }
 }
 
-void render_backends(const app::StatusData* st, Buf& b) {
+void render_backends(const status::StatusData* st, Buf& b) {
   auto out = fmt::appender(b);
-  static const std::vector<app::BackendStatus> kNone;
+  static const std::vector<status::BackendStatus> kNone;
   const auto& backends = st ? st->backends : kNone;
   // Escape each name once; 10,000 backends appear in ~30 series each.
   std::vector<std::string> label;
@@ -174,16 +174,16 @@ void render_backends(const app::StatusData* st, Buf& b) {
   header(b, "fodns_probe_checks_total", "counter", "Finished probe checks by backend and result.");
   for (size_t i = 0; i < backends.size(); ++i) {
     // Every result always (zero until seen), so that rate() has a series from the first scrape on.
-    for (size_t r = 0; r < app::kOutcomeNames.size(); ++r)
+    for (size_t r = 0; r < status::kOutcomeNames.size(); ++r)
       fmt::format_to(out, FMT_COMPILE("fodns_probe_checks_total{{backend=\"{}\",result=\"{}\"}} {}\n"),
-                     label[i], app::kOutcomeNames[r], backends[i].checks[r]);
+                     label[i], status::kOutcomeNames[r], backends[i].checks[r]);
   }
   header(b, "fodns_probe_rtt_seconds", "histogram", "Round-trip time of successful probes.");
   std::string labels;
   for (size_t i = 0; i < backends.size(); ++i) {
     labels.clear();
     fmt::format_to(std::back_inserter(labels), "backend=\"{}\",", label[i]);
-    histogram<app::kRttBuckets>(b, "fodns_probe_rtt_seconds", labels, backends[i].rtt);
+    histogram<status::kRttBuckets>(b, "fodns_probe_rtt_seconds", labels, backends[i].rtt);
   }
   header(b, "fodns_backend_failovers_total", "counter",
          "Health transitions since start: direction=down (to down), up (from down to up).");
@@ -234,7 +234,7 @@ void render_schedule(const health::ScheduleStats& ss, Buf& b) {
          "Delay from when a probe round was due to when the control loop handled it.");
   // _count is the sum of the buckets read here, so the exposition stays
   // consistent while the control loop keeps counting.
-  app::Histogram h{std::vector<uint64_t>(health::kLagBuckets.size() + 1, 0), 0, 0};
+  status::Histogram h{std::vector<uint64_t>(health::kLagBuckets.size() + 1, 0), 0, 0};
   for (size_t i = 0; i < h.counts.size(); ++i) {
     h.counts[i] = ss.get(ss.buckets[i]);
     h.count += h.counts[i];
@@ -245,8 +245,8 @@ void render_schedule(const health::ScheduleStats& ss, Buf& b) {
 
 void render_zones(const MetricsInput& in, Buf& b) {
   auto out = fmt::appender(b);
-  const app::StatusData* st = in.status;
-  static const std::vector<app::ZoneStatus> kNone;
+  const status::StatusData* st = in.status;
+  static const std::vector<status::ZoneStatus> kNone;
   const auto& zones = st ? st->zones : kNone;
   std::vector<std::string> label;
   label.reserve(zones.size());
@@ -292,8 +292,8 @@ void render_zones(const MetricsInput& in, Buf& b) {
   header(b, "fodns_snapshot_rebuilds_total", "counter", "Snapshot rebuilds since start.");
   fmt::format_to(out, FMT_COMPILE("fodns_snapshot_rebuilds_total {}\n"), st ? st->rebuilds : 0);
   header(b, "fodns_snapshot_rebuild_seconds", "histogram", "Duration of snapshot rebuilds.");
-  histogram<app::kRebuildBuckets>(b, "fodns_snapshot_rebuild_seconds", "",
-                                  st ? st->rebuild_seconds : app::Histogram{});
+  histogram<status::kRebuildBuckets>(b, "fodns_snapshot_rebuild_seconds", "",
+                                  st ? st->rebuild_seconds : status::Histogram{});
   header(b, "fodns_dns_listeners_up", "gauge", "1 when every DNS listener is up.");
   fmt::format_to(out, FMT_COMPILE("fodns_dns_listeners_up {}\n"), st && st->listeners_up ? 1 : 0);
 }

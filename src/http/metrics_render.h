@@ -44,7 +44,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/status_board.h"
+#include "status/status_board.h"
 #include "health/schedule_stats.h"
 #include "probes/probe_metrics.h"
 #include "server/counters.h"
@@ -82,7 +82,7 @@ struct HttpStats {
 };
 
 struct MetricsInput {
-  const app::StatusData* status = nullptr;  // null before the first publish
+  const status::StatusData* status = nullptr;  // null before the first publish
   std::span<const server::WorkerCounters* const> workers;
   ProcessInfo process;
   const probes::ProbeMetrics* probes = nullptr;  // null: those families are left out

@@ -52,7 +52,7 @@ void append_json_escaped(std::string& out, std::string_view s) {
   }
 }
 
-std::string render_status_json(const app::StatusData& st) {
+std::string render_status_json(const status::StatusData& st) {
   std::string out;
   out.reserve(64 + st.backends.size() * 320 + st.zones.size() * 64);
   out += "{\"backends\":[";

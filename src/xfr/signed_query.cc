@@ -30,7 +30,7 @@ size_t emit(const std::vector<uint8_t>& m, uint8_t* out, zone::ResponseInfo* inf
 size_t respond_signed(const dns::Query& q, const zone::ZoneSnapshot* snap, bool tcp, uint8_t* out,
                       zone::ResponseInfo* info, uint64_t now) {
   *info = zone::ResponseInfo{};
-  const TransferTable* table = snap ? snap->transfers().get() : nullptr;
+  const TransferTable* table = transfer_table(snap);
   std::span<const TsigKey> keys;
   if (table) keys = table->keys;
   TsigCheck c = verify({q.msg, q.len}, keys, now);

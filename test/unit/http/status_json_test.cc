@@ -6,8 +6,8 @@
 using namespace fodns;
 
 TEST_CASE("status JSON has the CLI's shape") {
-  app::StatusData st;
-  app::BackendStatus a;
+  status::StatusData st;
+  status::BackendStatus a;
   a.name = "sip\"a";
   a.address = "192.0.2.11";
   a.port = 5060;
@@ -20,7 +20,7 @@ TEST_CASE("status JSON has the CLI's shape") {
   a.last_result = "ok";
   a.successes = 3;
   st.backends.push_back(a);
-  app::BackendStatus b;
+  status::BackendStatus b;
   b.name = "b";
   b.state = "unknown";
   b.drained = true;

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace fodns::app {
+namespace fodns::status {
 
 /// Probe results in the order of probes::Outcome (backend_monitor.cc checks
 /// that the two agree): the `result` label of fodns_probe_checks_total and the
@@ -100,4 +100,4 @@ class StatusBoard {
   std::shared_ptr<const StatusData> data_;
 };
 
-}  // namespace fodns::app
+}  // namespace fodns::status
