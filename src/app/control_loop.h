@@ -102,7 +102,7 @@ class ControlLoop {
   bool listeners_up_ = false;
   int64_t published_ms_ = 0;
   uint64_t rebuilds_ = 0;
-  status::Histogram rebuild_seconds_{std::vector<uint64_t>(status::kRebuildBuckets.size() + 1, 0), 0, 0};
+  status::Histogram rebuild_seconds_ = status::Histogram::over(status::kRebuildBuckets);
   std::vector<store::Backend> backends_config_;                // for status when probes are off
   std::map<int64_t, store::BackendState> backend_states_;      // likewise
   TransferKeeper transfers_;

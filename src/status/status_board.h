@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/histogram.h"
+
 namespace fodns::status {
 
 /// Probe results in the order of probes::Outcome (backend_monitor.cc checks
@@ -31,11 +33,7 @@ inline constexpr std::array<double, 10> kRttBuckets = {0.0005, 0.001, 0.0025, 0.
 inline constexpr std::array<double, 8> kRebuildBuckets = {0.001, 0.005, 0.01, 0.05,
                                                           0.1,   0.5,   1,    5};
 
-struct Histogram {
-  std::vector<uint64_t> counts;  // per bucket, not cumulative; last = +Inf
-  double sum = 0;
-  uint64_t count = 0;
-};
+using Histogram = fodns::Histogram;
 
 struct BackendStatus {
   int64_t id = 0;

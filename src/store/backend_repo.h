@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "health/backend_state.h"
 #include "store/db.h"
 
 namespace fodns::store {
@@ -32,17 +33,8 @@ struct Backend {
   std::string drain_reason;
 };
 
-struct BackendState {
-  int64_t backend_id = 0;
-  std::string state = "unknown";      // unknown | up | down
-  int64_t since_ms = 0;
-  int64_t last_check_ms = 0;          // 0: never
-  int64_t last_rtt_us = -1;           // -1: none
-  std::string last_result;            // ok, timeout, refused ...
-  std::string last_error;
-  int successes = 0;
-  int failures = 0;
-};
+// The saved health of a backend; its type belongs to health/, which decides it.
+using BackendState = health::BackendState;
 
 struct Event {
   int64_t id = 0;
