@@ -116,8 +116,8 @@ size_t BackendMonitor::probe_unknown_now() {
   return ids.size();
 }
 
-static_assert(status::kOutcomeNames.size() == static_cast<size_t>(probes::Outcome::Error) + 1,
-              "kOutcomeNames lists every probes::Outcome");
+static_assert(status::kOutcomeCount == static_cast<size_t>(probes::Outcome::Error) + 1,
+              "status::CheckCounts has a slot per probes::Outcome");
 
 void BackendMonitor::record_result(int64_t id, const probes::ProbeResult& r) {
   auto it = by_id_.find(id);

@@ -98,11 +98,4 @@ std::string render_metrics(const MetricsInput& in);
 /// Escapes a Prometheus label value: backslash, double quote and newline.
 std::string escape_label_value(std::string_view v);
 
-/// "A", "AAAA", ..., "other" for a server::qtype_bucket index.
-std::string_view qtype_bucket_name(size_t bucket);
-/// "NOERROR", "NXDOMAIN", ... for a WorkerCounters::rcodes index (16 = BADVERS).
-std::string_view rcode_name(size_t rcode);
-/// "short_header", "qdcount", ... for a dns::Malformed value.
-std::string_view malformed_reason(size_t why);
-
 }  // namespace fodns::http

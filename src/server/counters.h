@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "dns/mnemonic.h"
 #include "dns/query.h"
 #include "xfr/outgoing.h"
 
@@ -25,6 +26,11 @@ enum class Transport : uint8_t { Udp = 0, Tcp = 1 };
 /// Query types counted by name; everything else is "other".
 inline constexpr std::array<uint16_t, 12> kCountedQtypes = {1, 2, 5, 6, 12, 15, 16, 28, 33, 35, 43, 255};
 inline constexpr size_t kQtypeOther = kCountedQtypes.size();
+
+/// The `qtype` label of a bucket: the type's mnemonic, "other" for kQtypeOther.
+inline const char* qtype_bucket_name(size_t bucket) {
+  return bucket < kCountedQtypes.size() ? dns::type_name(kCountedQtypes[bucket]) : "other";
+}
 
 inline size_t qtype_bucket(uint16_t qtype) {
   for (size_t i = 0; i < kCountedQtypes.size(); ++i)
