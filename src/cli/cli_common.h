@@ -12,6 +12,8 @@
 
 #include <cxxopts.hpp>
 
+#include "common/json_escape.h"  // for the --json output of every command
+
 namespace fodns::cli {
 
 // The exit codes of every command, `fodns serve` and `fodns demo` included; `fodns --help`
@@ -72,7 +74,6 @@ cxxopts::ParseResult parse_options(cxxopts::Options& opts, std::string_view comm
 /// returned as lowercase absolute presentation text.
 std::string zone_name_arg(std::string_view command, std::string_view text);
 
-std::string json_escape(std::string_view s);
 
 /// Group of the options that stand for positional arguments (FILE, NAME...): parsed like
 /// options, left out of --help, whose usage line and description name them instead.

@@ -3,7 +3,6 @@
 #include "dns/wire.h"
 
 namespace fodns::dns {
-namespace {
 
 // Validates a possibly compressed name at `pos` and returns the offset after it
 // (after the first pointer, if any), or 0 if malformed. Pointers must point
@@ -37,6 +36,8 @@ size_t skip_name(const uint8_t* msg, size_t len, size_t pos) {
   return 0;
 }
 
+namespace {
+
 // Parses one RR header after its owner; returns the offset after its rdata or 0.
 size_t skip_rr(const uint8_t* msg, size_t len, size_t pos, uint16_t* type, size_t* owner_len,
                size_t* rr_start) {
@@ -49,8 +50,6 @@ size_t skip_rr(const uint8_t* msg, size_t len, size_t pos, uint16_t* type, size_
   if (after + 10 + rdlen > len) return 0;
   return after + 10 + rdlen;
 }
-
-constexpr uint16_t kTypeTsig = 250;
 
 ParseResult fail(Query& q, ParseResult r, Malformed why) {
   q.why = why;
@@ -128,7 +127,7 @@ ParseResult parse_sections(const uint8_t* msg, size_t len, Query& q) {
     size_t owner_len = 0, start = 0;
     size_t next = skip_rr(msg, len, pos, &type, &owner_len, &start);
     if (!next) return fail(q, ParseResult::FormErr, Malformed::Truncated);
-    if (type == kTypeTsig) q.has_tsig = true;
+    if (type == type::kTsig) q.has_tsig = true;
     if (type == type::kOpt) {
       // OPT: only in the additional section, once, owned by the root (RFC 6891 §6.1.1).
       if (i < other || owner_len != 1 || msg[start] != 0)

@@ -17,7 +17,4 @@ namespace fodns::http {
 /// empty strings are null, as in the CLI.
 std::string render_status_json(const status::StatusData& status);
 
-/// Appends `s` to `out` as a JSON string body (without the quotes).
-void append_json_escaped(std::string& out, std::string_view s);
-
 }  // namespace fodns::http

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dns/wire.h"
+#include "xfr/tsig_reply.h"
 
 namespace fodns::xfr {
 namespace {
@@ -34,30 +35,10 @@ size_t respond_signed(const dns::Query& q, const zone::ZoneSnapshot* snap, bool 
   std::span<const TsigKey> keys;
   if (table) keys = table->keys;
   TsigCheck c = verify({q.msg, q.len}, keys, now);
-  switch (c.status) {
-    case TsigStatus::Unsigned:  // cannot happen: the parser saw a TSIG RR
-    case TsigStatus::FormErr: {
-      auto m = error_reply(q);
-      m[3] = dns::rcode::kFormErr;
-      return emit(m, out, info);
-    }
-    case TsigStatus::BadKey:
-    case TsigStatus::BadSig: {
-      auto m = error_reply(q);
-      append_error_tsig(m, c, now, c.status == TsigStatus::BadKey ? tsig_error::kBadKey : tsig_error::kBadSig);
-      return emit(m, out, info);
-    }
-    case TsigStatus::BadTime: {
-      auto m = error_reply(q);
-      m[3] = kRcodeNotAuth;
-      std::vector<uint8_t> clock;
-      for (int s = 40; s >= 0; s -= 8) clock.push_back(static_cast<uint8_t>(now >> s));
-      SignState st;
-      st.prior_mac = c.mac;
-      sign(m, *c.key, st, c.time_signed, tsig_error::kBadTime, clock);
-      return emit(m, out, info);
-    }
-    case TsigStatus::Ok: break;
+  if (c.status != TsigStatus::Ok) {  // Unsigned cannot happen: the parser saw a TSIG RR (FORMERR then)
+    auto m = error_reply(q);
+    make_tsig_error_reply(m, c, now);
+    return emit(m, out, info);
   }
   // The responder sees the query without its TSIG RR, so it never counts it as data.
   dns::Query plain = q;

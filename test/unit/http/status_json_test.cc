@@ -1,5 +1,6 @@
 // /status JSON: the shape of `fodns status --json`, escaping, nulls, a drain winning.
 #include "http/status_json.h"
+#include "common/json_escape.h"
 
 #include <doctest/doctest.h>
 
@@ -43,6 +44,6 @@ TEST_CASE("status JSON has the CLI's shape") {
 
 TEST_CASE("JSON escaping of control characters") {
   std::string out;
-  http::append_json_escaped(out, std::string_view("a\x01\tb\\", 5));
+  append_json_escaped(out, std::string_view("a\x01\tb\\", 5));
   CHECK(out == "a\\u0001\\tb\\\\");
 }
