@@ -103,7 +103,7 @@ struct GovernedRecord {
 };
 std::vector<GovernedRecord> governed_records(Db& db, int64_t zone_id);
 
-/// One row of rrset_policy; `owner` is owner column text (store::owner_to_text).
+/// One row of rrset_policy; `owner` is owner column text (dns::name_to_text).
 struct RrsetPolicyRow {
   std::string all_down = "open";  // open | closed
   std::optional<uint32_t> ttl;    // nullopt: the default governed TTL
