@@ -176,10 +176,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (command == "status") return run_status(ctx, sub_argc, sub_argv);
     if (command == "events") return run_events(ctx, sub_argc, sub_argv);
     if (command == "tsig") return run_tsig(ctx, sub_argc, sub_argv);
-    if (command == "serve") {
-      out.flush();
-      return app::run_serve(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);
-    }
+    if (command == "serve") return run_serve(ctx, sub_argc, sub_argv);
     if (command == "demo") {
       out.flush();
       return app::run_demo(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);

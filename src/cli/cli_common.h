@@ -61,6 +61,8 @@ int run_status(const Context& ctx, int argc, char** argv);
 int run_events(const Context& ctx, int argc, char** argv);
 /// `fodns tsig ...`; argv[0] is "tsig".
 int run_tsig(const Context& ctx, int argc, char** argv);
+/// `fodns serve ...` (serve_cmd.cc); argv[0] is "serve". Runs until SIGINT/SIGTERM.
+int run_serve(const Context& ctx, int argc, char** argv);
 
 /// --db default: $FODNS_DB, else ./fodns.db.
 std::string default_db_path();

@@ -48,6 +48,17 @@ void patch_soa(dns::ZoneContent& z) {
 
 int64_t unix_now() { return static_cast<int64_t>(::time(nullptr)); }
 
+uint32_t bump_zone_serial(Db& db, int64_t zone_id, int64_t now_s) {
+  auto get = db.prepare("SELECT serial FROM zones WHERE id = ?1");
+  get.bind(1, zone_id);
+  if (!get.step()) throw StoreError(fmt::format("zone id {} no longer exists", zone_id));
+  uint32_t next = dns::serial_next(static_cast<uint32_t>(get.int64(0)));
+  auto set = db.prepare("UPDATE zones SET serial = ?1, updated_at = ?2 WHERE id = ?3");
+  set.bind(1, int64_t{next}).bind(2, now_s).bind(3, zone_id);
+  set.run();
+  return next;
+}
+
 std::vector<ZoneInfo> list_zones(Db& db) {
   auto st = db.prepare(std::string(kZoneColumns) + " ORDER BY name");
   std::vector<ZoneInfo> out;
