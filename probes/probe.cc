@@ -80,7 +80,6 @@ void Run::finish(ProbeResult r) {
   owner_ = nullptr;
   if (!owner) return;
   owner->run_ = nullptr;  // before `done`: it may start the next run or destroy the probe
-  probe_metrics().count_check(kind_, r.outcome);
   Done d = std::move(done_);
   done_ = nullptr;
   // `done` runs inside a libuv callback: nothing may escape into libuv.

@@ -10,13 +10,10 @@
 
 namespace fodns::probes {
 
-inline constexpr int kKinds = 3;     // Kind::SipOptions, Icmp, Tcp
-inline constexpr int kOutcomes = 7;  // Outcome::Ok .. Outcome::Error
+inline constexpr int kKinds = 3;  // Kind::SipOptions, Icmp, Tcp
 
 struct ProbeMetrics {
-  /// fodns_probe_checks_total{kind=kind_name(k), result=outcome_name(o)}:
-  /// finished runs whose result was delivered (abandoned runs are not counted).
-  std::atomic<uint64_t> checks[kKinds][kOutcomes]{};
+  // Checks are counted per backend by app::BackendMonitor (fodns_probe_checks_total).
   /// fodns_probe_garbage_total{kind}: received bytes that are no SIP response
   /// at all (unparseable datagram, broken TCP framing), or for ICMP a packet
   /// too short to be an echo reply. Ignored, the run goes on.
@@ -30,14 +27,8 @@ struct ProbeMetrics {
   /// fodns_probe_retransmissions_total: UDP OPTIONS retransmitted (Timer A).
   std::atomic<uint64_t> retransmissions{0};
 
-  void count_check(Kind k, Outcome o) {
-    checks[static_cast<int>(k)][static_cast<int>(o)].fetch_add(1, std::memory_order_relaxed);
-  }
   void count_garbage(Kind k) { garbage[static_cast<int>(k)].fetch_add(1, std::memory_order_relaxed); }
   void count_unmatched(Kind k) { unmatched[static_cast<int>(k)].fetch_add(1, std::memory_order_relaxed); }
-  uint64_t get_checks(Kind k, Outcome o) const {
-    return checks[static_cast<int>(k)][static_cast<int>(o)].load(std::memory_order_relaxed);
-  }
   uint64_t get_garbage(Kind k) const { return garbage[static_cast<int>(k)].load(std::memory_order_relaxed); }
   uint64_t get_unmatched(Kind k) const { return unmatched[static_cast<int>(k)].load(std::memory_order_relaxed); }
 };

@@ -16,6 +16,7 @@
 #include "probes/probe_metrics.h"
 #include "probes/sip_options/sip_reply.h"
 #include "probes/sip_options/sip_request.h"
+#include "probes/tcp_connect.h"
 
 namespace fodns::probes {
 
@@ -182,12 +183,8 @@ class TcpRun final : public SipRun {
   void close_handles() override { close(reinterpret_cast<uv_handle_t*>(&tcp)); }
 
   static void on_connect(uv_connect_t* req, int status) {
-    auto* self = static_cast<TcpRun*>(req->data);
-    if (status == UV_ECANCELED || self->finished()) return;
-    if (status != 0) {
-      self->finish(result_from_error(status, "TCP connection refused", "TCP connect"));
-      return;
-    }
+    auto* self = static_cast<TcpRun*>(static_cast<Run*>(req->data));
+    if (connect_ended(*self, status)) return;
     sockaddr_storage local{};
     int len = sizeof local;
     uv_tcp_getsockname(&self->tcp, reinterpret_cast<sockaddr*>(&local), &len);
@@ -273,16 +270,7 @@ void SipOptionsProbe::run(Done done) {
   if (target_.transport == SipTransport::Tcp) {
     auto* r = new TcpRun(this, loop_, std::move(done), target_, request_uri_, cseq_);  // deletes itself on close
     run_ = r;
-    r->start_timer();  // the timeout covers connect and reply
-    if (int err = uv_tcp_init(loop_, &r->tcp); err != 0) {
-      r->finish_soon(result_from_error(err, "", "TCP socket"));
-      return;
-    }
-    r->track(reinterpret_cast<uv_handle_t*>(&r->tcp));
-    r->connect_req.data = r;
-    if (int err = uv_tcp_connect(&r->connect_req, &r->tcp, dest, TcpRun::on_connect); err != 0) {
-      r->finish_soon(result_from_error(err, "TCP connection refused", "TCP connect"));
-    }
+    start_tcp_connect(*r, loop_, r->tcp, r->connect_req, dest, TcpRun::on_connect);  // timeout: connect and reply
     return;
   }
 

@@ -4,6 +4,7 @@
 
 #include "common/assert.h"
 #include "common/log.h"
+#include "probes/tcp_connect.h"
 
 namespace fodns::probes {
 
@@ -18,18 +19,13 @@ class TcpRun final : public Run {
   void close_handles() override { close(reinterpret_cast<uv_handle_t*>(&tcp)); }
 
   static void on_connect(uv_connect_t* req, int status) {
-    auto* self = static_cast<TcpRun*>(req->data);
-    // UV_ECANCELED: the handle was closed by finish()/abandon(), nothing to report.
-    if (status == UV_ECANCELED || self->finished()) return;
-    if (status == 0) {
-      ProbeResult r;
-      r.outcome = Outcome::Ok;
-      r.rtt = std::chrono::microseconds(self->elapsed_us());
-      r.detail = "connected";
-      self->finish(std::move(r));
-    } else {
-      self->finish(result_from_error(status, "TCP connection refused", "TCP connect"));
-    }
+    auto* self = static_cast<TcpRun*>(static_cast<Run*>(req->data));
+    if (connect_ended(*self, status)) return;
+    ProbeResult r;
+    r.outcome = Outcome::Ok;
+    r.rtt = std::chrono::microseconds(self->elapsed_us());
+    r.detail = "connected";
+    self->finish(std::move(r));
   }
 };
 
@@ -40,17 +36,8 @@ void TcpProbe::run(Done done) {
   if (run_) return;
   auto* r = new TcpRun(this, Kind::Tcp, loop_, std::move(done), target_.timeout);  // deletes itself on close
   run_ = r;
-  r->start_timer();
-  if (int err = uv_tcp_init(loop_, &r->tcp); err != 0) {
-    r->finish_soon(result_from_error(err, "", "TCP socket"));
-    return;
-  }
-  r->track(reinterpret_cast<uv_handle_t*>(&r->tcp));
-  r->connect_req.data = r;
-  int err = uv_tcp_connect(&r->connect_req, &r->tcp, reinterpret_cast<const sockaddr*>(&target_.addr),
-                           TcpRun::on_connect);
-  // connect(2) may fail at once (no route): report on the next iteration, never from inside run().
-  if (err != 0) r->finish_soon(result_from_error(err, "TCP connection refused", "TCP connect"));
+  start_tcp_connect(*r, loop_, r->tcp, r->connect_req, reinterpret_cast<const sockaddr*>(&target_.addr),
+                    TcpRun::on_connect);
 }
 
 }  // namespace fodns::probes

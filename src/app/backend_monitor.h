@@ -1,13 +1,9 @@
-// BackendMonitor: the health of every backend, as the control loop sees it.
-// It runs the probes (through ProbeRunner), feeds each verdict into the
-// backend's HealthState, keeps the last verdict for `fodns status`, and on a
-// transition records an event and tells the control loop to republish.
-// State is saved to SQLite in batches (once per second, and at once on a
-// transition), so 10,000 backends probed every second cost one commit per
-// second. A row is written when what it says changes (state, verdict, error,
-// the consecutive counts up to the thresholds) and otherwise refreshed every
-// kStateRefreshMs: rewriting 10,000 unchanged rows a second was a fifth of
-// the control loop's CPU (perf, tools/bench/scale.sh --parts a).
+// BackendMonitor: wires the probe runner to the health table. It turns each
+// backend row into a probe target, hands every verdict to health::HealthTable
+// (which decides up/down and what to save), probes a backend sooner while a
+// change is pending, counts checks and RTTs per backend for /metrics, and
+// tells the control loop to republish on a transition. It saves the table's
+// states through store/ (StateStore over SQLite).
 // Threading: control loop only.
 #pragma once
 
@@ -17,52 +13,31 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "health/health_state.h"
-#include "health/probe_runner.h"
-#include "app/status_board.h"
+#include "health/health_table.h"
+#include "probes/probe_runner.h"
+#include "status/status_board.h"
 #include "store/backend_repo.h"
 
 namespace fodns::app {
 
-/// How stale a backend_state row whose meaning did not change may get
-/// (last_check_ms, last_rtt_us, the consecutive counts past the thresholds).
-inline constexpr int64_t kStateRefreshMs = 10'000;
-
-struct Transition {
-  int64_t backend_id = 0;
-  std::string backend;
-  health::State from = health::State::Unknown;
-  health::State to = health::State::Unknown;
-  int64_t at_ms = 0;
-  std::string reason;
-};
+using Transition = health::Transition;
 
 struct TrackedBackend {
   store::Backend config;
-  health::HealthState health;
-  store::BackendState saved;  // what `fodns status` shows; written back in batches
-  bool has_result = false;    // at least one verdict since start
-  bool dirty = false;         // `saved` differs from the row in SQLite
-  int64_t stored_ms = 0;      // when the row was last written (0: not since start)
   // Since the process started, for /metrics.
-  CheckCounts checks{};                     // by outcome
-  Histogram rtt{std::vector<uint64_t>(kRttBuckets.size() + 1, 0), 0, 0};
-  uint64_t failovers_down = 0;
-  uint64_t failovers_up = 0;
+  status::CheckCounts checks{};  // by outcome
+  status::Histogram rtt = status::Histogram::over(status::kRttBuckets);
 };
 
 class BackendMonitor {
  public:
   using OnTransition = std::function<void()>;
+  using Clock = health::HealthTable::Clock;
 
-  using Clock = int64_t (*)();  // unix milliseconds
-
-  BackendMonitor(uv_loop_t* loop, health::ProbeRunner::Factory factory, OnTransition on_transition,
+  BackendMonitor(uv_loop_t* loop, probes::ProbeRunner::Factory factory, OnTransition on_transition,
                  Clock now_ms = store::unix_now_ms);
 
   /// Applies the backends and states read from the database. Backends whose
@@ -72,23 +47,21 @@ class BackendMonitor {
   /// Starts one probe round for every backend still `unknown`.
   size_t probe_unknown_now();
   /// True while some backend that was probed at start has no verdict yet.
-  bool startup_pending() const;
+  bool startup_pending() const { return table_.startup_pending(); }
 
   /// Serving in answers: up or unknown, and not drained.
-  bool serving(int64_t backend_id) const;
+  bool serving(int64_t backend_id) const { return table_.serving(backend_id); }
   const std::map<int64_t, TrackedBackend>& backends() const { return backends_; }
+  const health::HealthTable& table() const { return table_; }
 
   /// Transitions since the last call (to be written with the serial bumps).
-  std::vector<Transition> take_transitions();
-  /// Writes the states that changed since they were last saved. Call inside a
-  /// transaction, and mark_saved() with the result once it has committed: a
-  /// failed commit leaves them to be written again (a row that did not
-  /// change meaning is not rewritten for 10 s, so a lost write would stay
-  /// lost that long, across a restart too).
+  std::vector<Transition> take_transitions() { return table_.take_transitions(); }
+  /// health::HealthTable::save_dirty into `db`: call inside a transaction,
+  /// and mark_saved() with the result once it has committed.
   std::vector<int64_t> save_dirty(store::Db& db);
-  void mark_saved(const std::vector<int64_t>& ids);
+  void mark_saved(const std::vector<int64_t>& ids) { table_.mark_saved(ids); }
 
-  const health::ProbeRunner& runner() const { return *runner_; }
+  const probes::ProbeRunner& runner() const { return *runner_; }
 
   /// Feeds one probe verdict (the ProbeRunner calls this for every finished check).
   void record_result(int64_t id, const probes::ProbeResult& r);
@@ -96,16 +69,10 @@ class BackendMonitor {
  private:
   uv_loop_t* loop_;
   OnTransition on_transition_;
-  Clock now_ms_;
-  std::unique_ptr<health::ProbeRunner> runner_;
-  std::map<int64_t, TrackedBackend> backends_;  // ordered: status and metrics list backends by id
-  // The same nodes by hash, for the lookup per probe result (a tree walk
-  // through 10,000 nodes was 5% of the control loop).
-  std::unordered_map<int64_t, TrackedBackend*> by_id_;
-  void mark_dirty(int64_t id, TrackedBackend& t);
-  std::vector<int64_t> dirty_;  // ids with TrackedBackend::dirty set
-  std::set<int64_t> startup_waiting_;
-  std::vector<Transition> transitions_;
+  health::HealthTable table_;
+  std::unique_ptr<probes::ProbeRunner> runner_;
+  std::map<int64_t, TrackedBackend> backends_;  // ordered, as the table
+  std::unordered_map<int64_t, TrackedBackend*> by_id_;  // the lookup per probe result
 };
 
 /// The probe target for a backend row; an error names the bad field.

@@ -1,4 +1,5 @@
 #include "app/control_loop.h"
+#include "app/status_collect.h"
 
 #include <malloc.h>
 #include <sys/socket.h>
@@ -28,7 +29,7 @@ void patch_soa_serial(dns::ZoneContent& z) {
 }  // namespace
 
 ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
-                         health::ProbeRunner::Factory probe_factory, StatusBoard* board)
+                         probes::ProbeRunner::Factory probe_factory, status::StatusBoard* board)
     : config_(std::move(config)), publisher_(publisher), board_(board) {
   uv_loop_init(&loop_);
   for (uv_timer_t* t : {&poll_, &save_, &republish_}) {
@@ -322,12 +323,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   send_notifications();
   last_error_.clear();
   published_ms_ = store::unix_now_ms();
-  double secs = ms_since(t0) / 1000.0;
-  size_t b = 0;
-  while (b < kRebuildBuckets.size() && secs > kRebuildBuckets[b]) ++b;
-  ++rebuild_seconds_.counts[b];
-  rebuild_seconds_.sum += secs;
-  ++rebuild_seconds_.count;
+  rebuild_seconds_.observe(ms_since(t0) / 1000.0, status::kRebuildBuckets);
   ++rebuilds_;
   publish_status();
   if (config_.on_published) config_.on_published({why, transitions, current_});
@@ -373,63 +369,12 @@ void ControlLoop::set_listeners_up(bool up) {
 
 void ControlLoop::publish_status() {
   if (!board_) return;
-  auto d = std::make_shared<StatusData>();
-  auto add_backend = [&](const store::Backend& c, const store::BackendState* s, const TrackedBackend* t) {
-    BackendStatus b;
-    b.id = c.id;
-    b.name = c.name;
-    b.address = c.address;
-    b.port = c.port;
-    b.probe = c.probe;
-    b.transport = c.transport;
-    b.drained = c.drained;
-    b.drain_reason = c.drain_reason;
-    if (s) {
-      b.state = s->state;
-      b.since_ms = s->since_ms;
-      b.last_check_ms = s->last_check_ms;
-      b.last_rtt_us = s->last_rtt_us;
-      b.last_result = s->last_result;
-      b.last_error = s->last_error;
-      b.successes = s->successes;
-      b.failures = s->failures;
-    } else {
-      b.state = "unknown";
-    }
-    if (t) {
-      b.checks = t->checks;
-      b.rtt = t->rtt;
-      b.failovers_down = t->failovers_down;
-      b.failovers_up = t->failovers_up;
-    } else {
-      b.rtt.counts.assign(kRttBuckets.size() + 1, 0);
-    }
-    d->backends.push_back(std::move(b));
-  };
-  if (monitor_ && config_.probes) {
-    for (const auto& [id, t] : monitor_->backends()) add_backend(t.config, &t.saved, &t);
-  } else {
-    for (const auto& c : backends_config_) {
-      auto it = backend_states_.find(c.id);
-      add_backend(c, it == backend_states_.end() ? nullptr : &it->second, nullptr);
-    }
-  }
-  for (const auto& slot : slots_) {
-    ZoneStatus z;
-    z.name = slot.name;
-    z.serial = slot.serial;
-    z.records_stored = slot.records_stored;
-    z.records_served = slot.records_served;
-    if (notifier_) {
-      auto it = notifier_->stats().find(slot.name);
-      if (it != notifier_->stats().end()) {
-        z.notify_sent = it->second.sent;
-        z.notify_answered = it->second.answered;
-        z.notify_gave_up = it->second.gave_up;
-      }
-    }
-    d->zones.push_back(std::move(z));
-  }
+  auto d = std::make_shared<status::StatusData>();
+  d->backends = backend_statuses(monitor_ && config_.probes ? monitor_.get() : nullptr, backends_config_,
+                                 backend_states_);
+  for (const auto& slot : slots_)
+    d->zones.push_back(zone_status(slot.name, slot.serial, slot.records_stored, slot.records_served,
+                                   notifier_.get()));
   d->snapshot_loaded = current_ != nullptr;
   d->snapshot_published_ms = published_ms_;
   d->snapshot_generation = current_ ? current_->generation() : 0;
@@ -440,8 +385,7 @@ void ControlLoop::publish_status() {
     d->probe_rounds_skipped = monitor_->runner().skipped_rounds();
   }
   d->listeners_up = listeners_up_;
-  if (!d->snapshot_loaded) d->not_ready_reason = "no snapshot loaded";
-  else if (!listeners_up_) d->not_ready_reason = "DNS listeners not up";
+  set_readiness(*d);
   board_->publish(std::move(d));
 }
 

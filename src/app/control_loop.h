@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "app/backend_monitor.h"
-#include "app/status_board.h"
+#include "status/status_board.h"
 #include "app/transfer_keeper.h"
 #include "common/result.h"
 #include "dns/zone_content.h"
@@ -45,7 +45,7 @@ struct ControlLoopConfig {
 class ControlLoop {
  public:
   ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
-              health::ProbeRunner::Factory probe_factory, StatusBoard* board = nullptr);
+              probes::ProbeRunner::Factory probe_factory, status::StatusBoard* board = nullptr);
   ~ControlLoop();
 
   /// Opens the database, probes never-probed backends once (bounded by their
@@ -98,11 +98,11 @@ class ControlLoop {
   std::vector<ZoneSlot> slots_;
   zone::SnapshotPtr current_;
   std::string last_error_;
-  StatusBoard* board_;
+  status::StatusBoard* board_;
   bool listeners_up_ = false;
   int64_t published_ms_ = 0;
   uint64_t rebuilds_ = 0;
-  Histogram rebuild_seconds_{std::vector<uint64_t>(kRebuildBuckets.size() + 1, 0), 0, 0};
+  status::Histogram rebuild_seconds_ = status::Histogram::over(status::kRebuildBuckets);
   std::vector<store::Backend> backends_config_;                // for status when probes are off
   std::map<int64_t, store::BackendState> backend_states_;      // likewise
   TransferKeeper transfers_;

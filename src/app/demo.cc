@@ -15,7 +15,7 @@
 #include <memory>
 
 #include "app/serve.h"
-#include "app/sip_responder.h"
+#include "app/demo_sip_responder.h"
 #include "common/log.h"
 #include "demo_zone.h"
 #include "http/metrics_server.h"
@@ -103,7 +103,7 @@ std::string clock_now() {
 }
 
 struct DemoState {
-  std::unique_ptr<SipResponder> primary, backup;
+  std::unique_ptr<DemoSipResponder> primary, backup;
   uv_timer_t* cycle = nullptr;
   uint64_t cycle_ms = 30000, down_ms = 15000;
   bool primary_up = true;
@@ -198,8 +198,8 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
     // The responders answer before the first probe round, so both backends start up.
     auto a1 = server::parse_listen_address(fmt::format("{}:{}", kPrimaryAddr, sip_port));
     auto a2 = server::parse_listen_address(fmt::format("{}:{}", kBackupAddr, sip_port));
-    state->primary = std::make_unique<SipResponder>(control.loop(), *a1);
-    state->backup = std::make_unique<SipResponder>(control.loop(), *a2);
+    state->primary = std::make_unique<DemoSipResponder>(control.loop(), *a1);
+    state->backup = std::make_unique<DemoSipResponder>(control.loop(), *a2);
     if (auto st = state->primary->start(); !st) return st;
     return state->backup->start();
   };

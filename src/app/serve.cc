@@ -4,17 +4,13 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <charconv>
-#include <cxxopts.hpp>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "app/control_loop.h"
 #include "app/cookie_keeper.h"
-#include "app/rrl_options.h"
-#include "app/status_board.h"
+#include "status/status_board.h"
 #include "app/sd_notify.h"
 #include "common/log.h"
 #include "common/progress.h"
@@ -30,31 +26,7 @@
 namespace fodns::app {
 namespace {
 
-constexpr int kExitUsage = 1;
 constexpr int kExitRuntime = 3;
-
-// A bad command line: the message names the option and why (exit 1).
-struct UsageError {
-  std::string message;
-};
-
-// `text` of option `field` as a decimal integer in [lo, hi].
-uint64_t number_arg(std::string_view field, const std::string& text, uint64_t lo, uint64_t hi) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || text.empty()) {
-    throw UsageError{fmt::format("--{} '{}' is not a number", field, text)};
-  }
-  if (v < lo || v > hi) {
-    throw UsageError{fmt::format("--{} '{}' is out of range (allowed {}..{})", field, text, lo, hi)};
-  }
-  return v;
-}
-
-int default_threads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
-}
 
 // Binds one socket of each kind per worker. A port of 0 is resolved once so
 // that every worker shares the port the kernel picked.
@@ -99,115 +71,15 @@ struct SignalWatch {
 
 }  // namespace
 
-int run_serve(const GlobalOptions& global, int argc, char** argv) {
-  cxxopts::Options options("fodns serve",
-                           "Serve the zones of the database over DNS (UDP and TCP), probe the\n"
-                           "backends and publish their health in the answers. Runs until SIGINT or\n"
-                           "SIGTERM. Tells systemd when it is ready (sd_notify, Type=notify).\n"
-                           "Exit codes: 0 stopped by a signal, 1 usage error, 3 cannot start\n"
-                           "(database, address in use, ...).");
-  options.custom_help("[OPTIONS]");
-  options.add_options()
-      ("listen", "address to serve DNS on, ADDR:PORT or [ADDR6]:PORT; repeat for several "
-                 "(default: 127.0.0.1:5353 and [::1]:5353)",
-       cxxopts::value<std::vector<std::string>>(), "ADDR:PORT")
-      ("threads", "DNS worker threads, each with its own sockets, 1..256; by default one per CPU",
-       cxxopts::value<std::string>()->default_value(std::to_string(default_threads())), "N")
-      ("tcp-idle-timeout", "close TCP connections idle this many milliseconds, at least 100",
-       cxxopts::value<std::string>()->default_value("10000"), "MS")
-      ("tcp-io-timeout", "close a TCP connection when a message begun is not complete, or a "
-                         "reply not taken, within this many milliseconds; 100..60000",
-       cxxopts::value<std::string>()->default_value("2000"), "MS")
-      ("max-tcp-connections", "open TCP connections per worker thread, 1..1000000; when they "
-                              "run short the idle timeout shrinks and the longest idle close first",
-       cxxopts::value<std::string>()->default_value("1024"), "N")
-      ("max-tcp-per-address", "open TCP connections one client address (IPv6: its /64) may "
-                              "hold, over all threads; 0 = no limit",
-       cxxopts::value<std::string>()->default_value("32"), "N")
-      ("http", "HTTP address for /metrics, /healthz and /status, ADDR:PORT or [ADDR6]:PORT, "
-               "or none", cxxopts::value<std::string>()->default_value(std::string(http::kDefaultHttpAddress)),
-       "ADDR:PORT")
-      ("no-probes", "do not probe backends; serve the health stored in the database "
-                    "(default: probe)")
-      ("log-level", "least severe level logged: debug, info, warn or error",
-       cxxopts::value<std::string>()->default_value("info"), "LEVEL")
-      ("log-queries", "log sampled queries, one line each (client, qname, qtype, rcode, "
-                      "transport): 0 or off (none), N (one in N per worker thread; 1 = all), "
-                      "1/N, or a fraction such as 0.01",
-       cxxopts::value<std::string>()->default_value("0"), "RATE")
-      ("h,help", "print this help and exit");
-  add_rrl_options(options);
-  ServeOptions opts;
-  try {
-    cxxopts::ParseResult r;
-    try {
-      r = options.parse(argc, argv);
-    } catch (const cxxopts::exceptions::exception& e) {
-      std::string what = e.what();  // cxxopts quotes with U+2018/U+2019: plain quotes instead
-      for (const char* q : {"\u2018", "\u2019"}) {
-        for (size_t pos; (pos = what.find(q)) != std::string::npos;) what.replace(pos, 3, "'");
-      }
-      throw UsageError{what};
-    }
-    if (r.count("help")) {
-      fmt::print("{}\n", options.help());
-      return 0;
-    }
-    if (!r.unmatched().empty()) {
-      throw UsageError{fmt::format("unexpected argument '{}'", r.unmatched().front())};
-    }
-    std::vector<std::string> listen = {"127.0.0.1:5353", "[::1]:5353"};
-    if (r.count("listen")) listen = r["listen"].as<std::vector<std::string>>();
-    for (const auto& l : listen) {
-      auto a = server::parse_listen_address(l);
-      if (!a) throw UsageError{fmt::format("--listen '{}': {}", l, a.error().message)};
-      opts.listen.push_back(*a);
-    }
-    opts.threads = static_cast<int>(number_arg("threads", r["threads"].as<std::string>(), 1, 256));
-    opts.tcp_idle_ms = number_arg("tcp-idle-timeout", r["tcp-idle-timeout"].as<std::string>(), 100,
-                                  86'400'000);
-    opts.max_tcp = number_arg("max-tcp-connections", r["max-tcp-connections"].as<std::string>(), 1,
-                              1'000'000);
-    opts.tcp_io_ms = number_arg("tcp-io-timeout", r["tcp-io-timeout"].as<std::string>(), 100, 60'000);
-    opts.max_tcp_per_address = static_cast<uint32_t>(number_arg(
-        "max-tcp-per-address", r["max-tcp-per-address"].as<std::string>(), 0, 1'000'000));
-    opts.probes = r.count("no-probes") == 0;
-    auto http_addr = http::parse_http_address(r["http"].as<std::string>());
-    if (!http_addr) throw UsageError{http_addr.error().message};
-    opts.http = *http_addr;
-    log::Level level;
-    if (!log::parse_level(r["log-level"].as<std::string>(), &level)) {
-      throw UsageError{fmt::format("--log-level '{}' is not one of debug, info, warn, error",
-                                   r["log-level"].as<std::string>())};
-    }
-    log::set_level(level);
-    auto every = server::parse_query_log_rate(r["log-queries"].as<std::string>());
-    if (!every) {
-      throw UsageError{fmt::format(
-          "--log-queries '{}' is not a rate (use 0, off, N, 1/N or a fraction such as 0.01)",
-          r["log-queries"].as<std::string>())};
-    }
-    opts.log_queries_every = *every;
-    auto rrl = rrl_config(r, number_arg);
-    if (!rrl) throw UsageError{rrl.error().message};
-    opts.rrl = std::move(*rrl);
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "serve: {}\n", e.message);
-    return kExitUsage;
-  }
-
-  return run_server(global, opts, {});
-}
-
 int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks& hooks) {
   server::Publisher publisher;
   ControlLoopConfig cc;
   cc.db_path = global.db_path;
   cc.probes = opts.probes;
   cc.on_published = hooks.on_published;
-  health::ProbeRunner::Factory factory = probes::make_probe;
+  probes::ProbeRunner::Factory factory = probes::make_probe;
   if (!opts.probes) factory = [](uv_loop_t*, const probes::Target&) -> std::unique_ptr<probes::Probe> { return nullptr; };
-  StatusBoard board;
+  status::StatusBoard board;
   ControlLoop control(cc, publisher, factory, &board);
   if (hooks.prepare) {
     if (auto st = hooks.prepare(control); !st) {

@@ -1,4 +1,6 @@
-// `fodns serve`: wires store -> snapshot builder -> publisher -> DNS workers.
+// `fodns serve`: wires store -> snapshot builder -> publisher -> DNS workers
+// (its options are read by cli/serve_cmd.cc).
+// Threading: run_server owns the main thread until SIGINT/SIGTERM.
 #pragma once
 
 #include <cstdint>
@@ -45,9 +47,5 @@ struct ServerHooks {
 /// Starts workers and the control loop and runs until SIGINT/SIGTERM.
 /// @return the process exit code.
 int run_server(const GlobalOptions& global, ServeOptions opts, const ServerHooks& hooks);
-
-/// Runs `fodns serve` with the arguments after "serve" (argv[0] is "serve").
-/// @return the process exit code (0 ok, 1 usage, 2 data error, 3 runtime error).
-int run_serve(const GlobalOptions& global, int argc, char** argv);
 
 }  // namespace fodns::app

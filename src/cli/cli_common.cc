@@ -134,27 +134,6 @@ std::string zone_name_arg(std::string_view command, std::string_view text) {
   return dns::name_to_text(wire.value());
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
 std::string help_text(const cxxopts::Options& opts) {
   std::vector<std::string> shown;
   for (const auto& g : opts.groups()) {
@@ -201,10 +180,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     if (command == "events") return run_events(ctx, sub_argc, sub_argv);
     if (command == "tsig") return run_tsig(ctx, sub_argc, sub_argv);
     if (command == "cookie") return run_cookie(ctx, sub_argc, sub_argv);
-    if (command == "serve") {
-      out.flush();
-      return app::run_serve(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);
-    }
+    if (command == "serve") return run_serve(ctx, sub_argc, sub_argv);
     if (command == "demo") {
       out.flush();
       return app::run_demo(app::GlobalOptions{ctx.db_path}, sub_argc, sub_argv);

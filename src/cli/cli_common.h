@@ -12,6 +12,8 @@
 
 #include <cxxopts.hpp>
 
+#include "common/json_escape.h"  // for the --json output of every command
+
 namespace fodns::cli {
 
 // The exit codes of every command, `fodns serve` and `fodns demo` included; `fodns --help`
@@ -61,6 +63,8 @@ int run_events(const Context& ctx, int argc, char** argv);
 int run_tsig(const Context& ctx, int argc, char** argv);
 /// `fodns cookie ...`; argv[0] is "cookie".
 int run_cookie(const Context& ctx, int argc, char** argv);
+/// `fodns serve ...` (serve_cmd.cc); argv[0] is "serve". Runs until SIGINT/SIGTERM.
+int run_serve(const Context& ctx, int argc, char** argv);
 
 /// --db default: $FODNS_DB, else ./fodns.db.
 std::string default_db_path();
@@ -74,7 +78,6 @@ cxxopts::ParseResult parse_options(cxxopts::Options& opts, std::string_view comm
 /// returned as lowercase absolute presentation text.
 std::string zone_name_arg(std::string_view command, std::string_view text);
 
-std::string json_escape(std::string_view s);
 
 /// Group of the options that stand for positional arguments (FILE, NAME...): parsed like
 /// options, left out of --help, whose usage line and description name them instead.

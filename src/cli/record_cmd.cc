@@ -226,7 +226,7 @@ int record_list(const Context& ctx, int argc, char** argv) {
       std::string line = dns::rr_to_text(*rr);
       const store::GovernedRecord* g = nullptr;
       if (!gov.empty()) {
-        auto it = gov.find({store::owner_to_text(rr->owner), rr->type, rr->rdata});
+        auto it = gov.find({dns::name_to_text(rr->owner), rr->type, rr->rdata});
         if (it != gov.end()) g = it->second;
       }
       if (!json) {

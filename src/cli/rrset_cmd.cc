@@ -67,7 +67,7 @@ int rrset_set(const Context& ctx, int argc, char** argv) {
   store::Db db(ctx.db_path);
   store::Transaction tx(db);
   store::ZoneInfo zone = zone_of(kCmd, db, owner);
-  std::string owner_text = store::owner_to_text(owner);
+  std::string owner_text = dns::name_to_text(owner);
   size_t members = 0;
   for (const auto& s : store::records_at(db, zone.id, owner)) members += s.rr.type == type;
   if (members == 0) {

@@ -73,13 +73,4 @@ Result<Bytes> name_from_text(std::string_view text, std::string_view origin, boo
   return out;
 }
 
-std::string name_to_text(const uint8_t* wire, size_t len) {
-  LdnsRdf rdf(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, len, wire));
-  if (!rdf) return "<invalid>";
-  char* s = ldns_rdf2str(rdf.get());
-  std::string out = s ? s : "<invalid>";
-  free(s);
-  return out;
-}
-
 }  // namespace fodns::dns

@@ -4,7 +4,6 @@
 #include "dns/wire.h"
 
 namespace fodns::dns {
-namespace {
 
 // Validates a possibly compressed name at `pos` and returns the offset after it
 // (after the first pointer, if any), or 0 if malformed. Pointers must point
@@ -38,6 +37,8 @@ size_t skip_name(const uint8_t* msg, size_t len, size_t pos) {
   return 0;
 }
 
+namespace {
+
 // Parses one RR header after its owner; returns the offset after its rdata or 0.
 size_t skip_rr(const uint8_t* msg, size_t len, size_t pos, uint16_t* type, size_t* owner_len,
                size_t* rr_start) {
@@ -50,8 +51,6 @@ size_t skip_rr(const uint8_t* msg, size_t len, size_t pos, uint16_t* type, size_
   if (after + 10 + rdlen > len) return 0;
   return after + 10 + rdlen;
 }
-
-constexpr uint16_t kTypeTsig = 250;
 
 ParseResult fail(Query& q, ParseResult r, Malformed why) {
   q.why = why;
@@ -135,7 +134,7 @@ ParseResult parse_sections(const uint8_t* msg, size_t len, Query& q) {
     size_t owner_len = 0, start = 0;
     size_t next = skip_rr(msg, len, pos, &type, &owner_len, &start);
     if (!next) return fail(q, ParseResult::FormErr, Malformed::Truncated);
-    if (type == kTypeTsig) {
+    if (type == type::kTsig) {
       // Only one, and only as the last record of the additional section (RFC 8945 §5.1).
       bool last = i + 1 == other + ar && i >= other;
       q.tsig_offset = !q.has_tsig && last ? static_cast<uint16_t>(start) : 0;

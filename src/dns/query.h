@@ -50,6 +50,11 @@ struct Query {
   uint16_t opt_reserve = 0;     // bytes the responder leaves free after the OPT RR for options
 };
 
+/// Validates a possibly compressed name at `pos` of `msg` and returns the
+/// offset after it (after its first pointer, if any), or 0 if malformed:
+/// pointers must point strictly backward (RFC 9267), the name fit 255 octets.
+size_t skip_name(const uint8_t* msg, size_t len, size_t pos);
+
 /// Parses a query message. On FormErr/NotImp, `q.id` and `q.opcode` are valid
 /// (the header could be read) so an error response can be built.
 ParseResult parse_query(const uint8_t* msg, size_t len, Query& q);

@@ -28,7 +28,7 @@ inline constexpr uint16_t kBadVers = 16;  // extended, needs OPT
 
 namespace type {
 inline constexpr uint16_t kA = 1, kNs = 2, kCname = 5, kSoa = 6, kPtr = 12, kMx = 15, kTxt = 16,
-                          kAaaa = 28, kSrv = 33, kNaptr = 35, kOpt = 41, kDs = 43, kIxfr = 251,
+                          kAaaa = 28, kSrv = 33, kNaptr = 35, kOpt = 41, kDs = 43, kTsig = 250, kIxfr = 251,
                           kAxfr = 252, kAny = 255;
 }  // namespace type
 

@@ -1,4 +1,5 @@
 #include "http/metrics_render.h"
+#include "http/metrics_parts.h"
 
 #include <fmt/compile.h>
 
@@ -11,75 +12,30 @@
 #include <iterator>
 #include <vector>
 
-#include "probes/probe.h"
+#include "dns/mnemonic.h"
 
 namespace fodns::http {
 
 namespace {
 
-using Buf = fmt::memory_buffer;
-
-constexpr std::array<std::string_view, server::kCountedQtypes.size() + 1> kQtypeNames = {
-    "A", "NS", "CNAME", "SOA", "PTR", "MX", "TXT", "AAAA", "SRV", "NAPTR", "DS", "ANY", "other"};
-// Keep the names in step with the numbers in server/counters.h.
-static_assert(server::kCountedQtypes[0] == 1 && server::kCountedQtypes[7] == 28 &&
-              server::kCountedQtypes[8] == 33 && server::kCountedQtypes[9] == 35 &&
-              server::kCountedQtypes[11] == 255);
-
-constexpr std::array<std::string_view, 17> kRcodeNames = {
-    "NOERROR",  "FORMERR",  "SERVFAIL", "NXDOMAIN", "NOTIMP",   "REFUSED",
-    "YXDOMAIN", "YXRRSET",  "NXRRSET",  "NOTAUTH",  "NOTZONE",  "DSOTYPENI",
-    "RCODE12",  "RCODE13",  "RCODE14",  "RCODE15",  "BADVERS"};
-
-constexpr std::array<std::string_view, static_cast<size_t>(dns::Malformed::kCount)> kMalformed = {
-    "none",      "short_header", "is_response",  "qdcount", "bad_name",
-    "truncated", "bad_opt",      "multiple_opt", "trailing"};
-
-constexpr std::array<std::string_view, 4> kStates = {"unknown", "up", "down", "drained"};
+using namespace detail;
 
 // In step with zone::ResponseClass and dns::CookieVerdict.
 constexpr std::array<std::string_view, static_cast<size_t>(zone::ResponseClass::kCount)> kRrlClasses = {
     "positive", "nodata", "nxdomain", "referral", "wildcard", "error"};
 constexpr std::array<std::string_view, 4> kCookieResults = {"none", "client_only", "invalid", "valid"};
 
-void header(Buf& b, std::string_view name, std::string_view type, std::string_view help) {
-  fmt::format_to(fmt::appender(b), FMT_COMPILE("# HELP {} {}\n# TYPE {} {}\n"), name, help, name, type);
-}
-
-uint64_t load(const server::Counter& c) { return c.load(std::memory_order_relaxed); }
-
-template <typename F>
-uint64_t sum(std::span<const server::WorkerCounters* const> ws, F&& pick) {
-  uint64_t s = 0;
-  for (const auto* w : ws) s += load(pick(*w));
-  return s;
-}
-
-// Emits _bucket (cumulative, ending with le="+Inf"), _sum and _count.
-// `labels` is either empty or `name="value",` (with the trailing comma).
-template <const auto& kBounds>
-void histogram(Buf& b, std::string_view name, std::string_view labels, const app::Histogram& h) {
-  constexpr size_t N = kBounds.size();
-  auto out = fmt::appender(b);
-  // Bounds are formatted once per process, not 10 times per backend per scrape.
-  static const std::array<std::string, N> le = [] {
-    std::array<std::string, N> a;
-    for (size_t i = 0; i < N; ++i) a[i] = fmt::format("{}", kBounds[i]);
+// The `rcode` label of WorkerCounters::rcodes[i]: the mnemonic, RCODEn where there is none.
+const std::array<std::string, 17>& rcode_labels() {
+  static const std::array<std::string, 17> names = [] {
+    std::array<std::string, 17> a;
+    for (uint16_t i = 0; i < a.size(); ++i) {
+      const char* n = dns::rcode_name(i);
+      a[i] = n ? n : fmt::format("RCODE{}", i);
+    }
     return a;
   }();
-  uint64_t cum = 0;
-  for (size_t i = 0; i < N; ++i) {
-    if (i < h.counts.size()) cum += h.counts[i];
-    fmt::format_to(out, FMT_COMPILE("{}_bucket{{{}le=\"{}\"}} {}\n"), name, labels, le[i], cum);
-  }
-  // The +Inf bucket equals _count by definition; the per-bucket counts can only
-  // lag it if the publisher was inconsistent, and count is the authority.
-  fmt::format_to(out, FMT_COMPILE("{}_bucket{{{}le=\"+Inf\"}} {}\n"), name, labels, h.count);
-  std::string_view bare = labels.empty() ? labels : labels.substr(0, labels.size() - 1);
-  std::string_view open = bare.empty() ? "" : "{";
-  std::string_view close = bare.empty() ? "" : "}";
-  fmt::format_to(out, FMT_COMPILE("{}_sum{}{}{} {}\n"), name, open, bare, close, h.sum);
-  fmt::format_to(out, FMT_COMPILE("{}_count{}{}{} {}\n"), name, open, bare, close, h.count);
+  return names;
 }
 
 void render_dns(const MetricsInput& in, Buf& b) {
@@ -93,17 +49,19 @@ void render_dns(const MetricsInput& in, Buf& b) {
 
   header(b, "fodns_dns_queries_by_type_total", "counter",
          "DNS queries parsed, by query type (types not listed are \"other\").");
-  for (size_t i = 0; i < kQtypeNames.size(); ++i) {
-    fmt::format_to(out, FMT_COMPILE("fodns_dns_queries_by_type_total{{qtype=\"{}\"}} {}\n"), kQtypeNames[i],
+  for (size_t i = 0; i <= server::kQtypeOther; ++i) {
+    fmt::format_to(out, FMT_COMPILE("fodns_dns_queries_by_type_total{{qtype=\"{}\"}} {}\n"),
+                   server::qtype_bucket_name(i),
                    sum(ws, [i](auto& w) -> auto& { return w.qtypes[i]; }));
   }
 
   header(b, "fodns_dns_responses_total", "counter", "DNS responses sent, by RCODE.");
-  for (size_t i = 0; i < kRcodeNames.size(); ++i) {
+  const auto& rcodes = rcode_labels();
+  for (size_t i = 0; i < rcodes.size(); ++i) {
     uint64_t v = sum(ws, [i](auto& w) -> auto& { return w.rcodes[i]; });
     // The common codes always, the rare ones once they occur (keeps the scrape short).
     if (v == 0 && i > 5 && i != 9) continue;
-    fmt::format_to(out, FMT_COMPILE("fodns_dns_responses_total{{rcode=\"{}\"}} {}\n"), kRcodeNames[i], v);
+    fmt::format_to(out, FMT_COMPILE("fodns_dns_responses_total{{rcode=\"{}\"}} {}\n"), rcodes[i], v);
   }
 
   header(b, "fodns_dns_truncated_total", "counter", "UDP responses sent with TC=1.");
@@ -132,8 +90,9 @@ void render_dns(const MetricsInput& in, Buf& b) {
   header(b, "fodns_dns_malformed_total", "counter",
          "Malformed queries by reason (short_header and is_response are dropped, the rest get "
          "FORMERR).");
-  for (size_t i = 1; i < kMalformed.size(); ++i) {
-    fmt::format_to(out, FMT_COMPILE("fodns_dns_malformed_total{{reason=\"{}\"}} {}\n"), kMalformed[i],
+  for (size_t i = 1; i < static_cast<size_t>(dns::Malformed::kCount); ++i) {
+    fmt::format_to(out, FMT_COMPILE("fodns_dns_malformed_total{{reason=\"{}\"}} {}\n"),
+                   dns::malformed_name(static_cast<dns::Malformed>(i)),
                    sum(ws, [i](auto& w) -> auto& { return w.malformed[i]; }));
   }
   header(b, "fodns_dns_send_failures_total", "counter",
@@ -179,108 +138,10 @@ void render_dns(const MetricsInput& in, Buf& b) {
   }
 }
 
-void render_backends(const app::StatusData* st, Buf& b) {
-  auto out = fmt::appender(b);
-  static const std::vector<app::BackendStatus> kNone;
-  const auto& backends = st ? st->backends : kNone;
-  // Escape each name once; 10,000 backends appear in ~30 series each.
-  std::vector<std::string> label;
-  label.reserve(backends.size());
-  for (const auto& be : backends) label.push_back(escape_label_value(be.name));
-
-  header(b, "fodns_backend_up", "gauge", "1 when the probes say the backend is up, else 0.");
-  for (size_t i = 0; i < backends.size(); ++i)
-    fmt::format_to(out, FMT_COMPILE("fodns_backend_up{{backend=\"{}\"}} {}\n"), label[i],
-                   backends[i].state == "up" ? 1 : 0);
-  header(b, "fodns_backend_drained", "gauge", "1 when an operator drained the backend.");
-  for (size_t i = 0; i < backends.size(); ++i)
-    fmt::format_to(out, FMT_COMPILE("fodns_backend_drained{{backend=\"{}\"}} {}\n"), label[i],
-                   backends[i].drained ? 1 : 0);
-  header(b, "fodns_backend_state", "gauge",
-         "1 for the backend's current state (a drain wins over the probes), 0 for the others.");
-  for (size_t i = 0; i < backends.size(); ++i) {
-    std::string_view cur =
-        backends[i].drained ? std::string_view("drained") : std::string_view(backends[i].state);
-    for (auto s : kStates)
-      fmt::format_to(out, FMT_COMPILE("fodns_backend_state{{backend=\"{}\",state=\"{}\"}} {}\n"), label[i], s,
-                     s == cur ? 1 : 0);
-  }
-  header(b, "fodns_probe_checks_total", "counter", "Finished probe checks by backend and result.");
-  for (size_t i = 0; i < backends.size(); ++i) {
-    // Every result always (zero until seen), so that rate() has a series from the first scrape on.
-    for (size_t r = 0; r < app::kOutcomeNames.size(); ++r)
-      fmt::format_to(out, FMT_COMPILE("fodns_probe_checks_total{{backend=\"{}\",result=\"{}\"}} {}\n"),
-                     label[i], app::kOutcomeNames[r], backends[i].checks[r]);
-  }
-  header(b, "fodns_probe_rtt_seconds", "histogram", "Round-trip time of successful probes.");
-  std::string labels;
-  for (size_t i = 0; i < backends.size(); ++i) {
-    labels.clear();
-    fmt::format_to(std::back_inserter(labels), "backend=\"{}\",", label[i]);
-    histogram<app::kRttBuckets>(b, "fodns_probe_rtt_seconds", labels, backends[i].rtt);
-  }
-  header(b, "fodns_backend_failovers_total", "counter",
-         "Health transitions since start: direction=down (to down), up (from down to up).");
-  for (size_t i = 0; i < backends.size(); ++i) {
-    fmt::format_to(out, FMT_COMPILE("fodns_backend_failovers_total{{backend=\"{}\",direction=\"down\"}} {}\n"),
-                   label[i], backends[i].failovers_down);
-    fmt::format_to(out, FMT_COMPILE("fodns_backend_failovers_total{{backend=\"{}\",direction=\"up\"}} {}\n"),
-                   label[i], backends[i].failovers_up);
-  }
-  header(b, "fodns_probe_rounds_total", "counter", "Probe rounds started.");
-  if (st) fmt::format_to(out, FMT_COMPILE("fodns_probe_rounds_total {}\n"), st->probe_rounds);
-  header(b, "fodns_probe_rounds_skipped_total", "counter",
-         "Probe runs skipped because the previous one was still running.");
-  if (st) fmt::format_to(out, FMT_COMPILE("fodns_probe_rounds_skipped_total {}\n"), st->probe_rounds_skipped);
-}
-
-void render_probe_metrics(const probes::ProbeMetrics& pm, Buf& b) {
-  auto out = fmt::appender(b);
-  constexpr std::array kKinds = {probes::Kind::SipOptions, probes::Kind::Icmp, probes::Kind::Tcp};
-  header(b, "fodns_probe_garbage_total", "counter",
-         "Received bytes that were no probe reply at all (ignored), by probe kind.");
-  for (auto k : kKinds)
-    fmt::format_to(out, FMT_COMPILE("fodns_probe_garbage_total{{kind=\"{}\"}} {}\n"), probes::kind_name(k),
-                   pm.get_garbage(k));
-  header(b, "fodns_probe_unmatched_total", "counter",
-         "Well-formed replies not matching the request in flight (ignored), by probe kind.");
-  for (auto k : kKinds)
-    fmt::format_to(out, FMT_COMPILE("fodns_probe_unmatched_total{{kind=\"{}\"}} {}\n"), probes::kind_name(k),
-                   pm.get_unmatched(k));
-  header(b, "fodns_probe_provisional_total", "counter", "SIP 1xx responses seen (ignored).");
-  fmt::format_to(out, FMT_COMPILE("fodns_probe_provisional_total {}\n"),
-                 pm.provisional.load(std::memory_order_relaxed));
-  header(b, "fodns_probe_retransmissions_total", "counter", "SIP OPTIONS retransmitted over UDP.");
-  fmt::format_to(out, FMT_COMPILE("fodns_probe_retransmissions_total {}\n"),
-                 pm.retransmissions.load(std::memory_order_relaxed));
-}
-
-void render_schedule(const health::ScheduleStats& ss, Buf& b) {
-  auto out = fmt::appender(b);
-  header(b, "fodns_probe_rounds_late_total", "counter",
-         "Probe rounds started more than a tenth of their interval after they were due "
-         "(outside the jitter window): the control loop is falling behind.");
-  fmt::format_to(out, FMT_COMPILE("fodns_probe_rounds_late_total {}\n"), ss.get(ss.late));
-  header(b, "fodns_probe_rounds_missed_total", "counter",
-         "Whole probe intervals lost to lateness (a round started 2.5 intervals late counts 2).");
-  fmt::format_to(out, FMT_COMPILE("fodns_probe_rounds_missed_total {}\n"), ss.get(ss.missed));
-  header(b, "fodns_probe_schedule_lag_seconds", "histogram",
-         "Delay from when a probe round was due to when the control loop handled it.");
-  // _count is the sum of the buckets read here, so the exposition stays
-  // consistent while the control loop keeps counting.
-  app::Histogram h{std::vector<uint64_t>(health::kLagBuckets.size() + 1, 0), 0, 0};
-  for (size_t i = 0; i < h.counts.size(); ++i) {
-    h.counts[i] = ss.get(ss.buckets[i]);
-    h.count += h.counts[i];
-  }
-  h.sum = static_cast<double>(ss.get(ss.lag_sum_us)) / 1e6;
-  histogram<health::kLagBuckets>(b, "fodns_probe_schedule_lag_seconds", "", h);
-}
-
 void render_zones(const MetricsInput& in, Buf& b) {
   auto out = fmt::appender(b);
-  const app::StatusData* st = in.status;
-  static const std::vector<app::ZoneStatus> kNone;
+  const status::StatusData* st = in.status;
+  static const std::vector<status::ZoneStatus> kNone;
   const auto& zones = st ? st->zones : kNone;
   std::vector<std::string> label;
   label.reserve(zones.size());
@@ -326,8 +187,8 @@ void render_zones(const MetricsInput& in, Buf& b) {
   header(b, "fodns_snapshot_rebuilds_total", "counter", "Snapshot rebuilds since start.");
   fmt::format_to(out, FMT_COMPILE("fodns_snapshot_rebuilds_total {}\n"), st ? st->rebuilds : 0);
   header(b, "fodns_snapshot_rebuild_seconds", "histogram", "Duration of snapshot rebuilds.");
-  histogram<app::kRebuildBuckets>(b, "fodns_snapshot_rebuild_seconds", "",
-                                  st ? st->rebuild_seconds : app::Histogram{});
+  histogram<status::kRebuildBuckets>(b, "fodns_snapshot_rebuild_seconds", "",
+                                  st ? st->rebuild_seconds : status::Histogram{});
   header(b, "fodns_dns_listeners_up", "gauge", "1 when every DNS listener is up.");
   fmt::format_to(out, FMT_COMPILE("fodns_dns_listeners_up {}\n"), st && st->listeners_up ? 1 : 0);
 }
@@ -392,16 +253,6 @@ std::string escape_label_value(std::string_view v) {
     }
   }
   return s;
-}
-
-std::string_view qtype_bucket_name(size_t bucket) {
-  return bucket < kQtypeNames.size() ? kQtypeNames[bucket] : "other";
-}
-std::string_view rcode_name(size_t rcode) {
-  return rcode < kRcodeNames.size() ? kRcodeNames[rcode] : "other";
-}
-std::string_view malformed_reason(size_t why) {
-  return why < kMalformed.size() ? kMalformed[why] : "other";
 }
 
 void render_metrics(const MetricsInput& in, fmt::memory_buffer& out) {

@@ -44,7 +44,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/status_board.h"
+#include "status/status_board.h"
 #include "health/schedule_stats.h"
 #include "probes/probe_metrics.h"
 #include "server/counters.h"
@@ -83,7 +83,7 @@ struct HttpStats {
 };
 
 struct MetricsInput {
-  const app::StatusData* status = nullptr;  // null before the first publish
+  const status::StatusData* status = nullptr;  // null before the first publish
   std::span<const server::WorkerCounters* const> workers;
   ProcessInfo process;
   const probes::ProbeMetrics* probes = nullptr;  // null: those families are left out
@@ -98,12 +98,5 @@ std::string render_metrics(const MetricsInput& in);
 
 /// Escapes a Prometheus label value: backslash, double quote and newline.
 std::string escape_label_value(std::string_view v);
-
-/// "A", "AAAA", ..., "other" for a server::qtype_bucket index.
-std::string_view qtype_bucket_name(size_t bucket);
-/// "NOERROR", "NXDOMAIN", ... for a WorkerCounters::rcodes index (16 = BADVERS).
-std::string_view rcode_name(size_t rcode);
-/// "short_header", "qdcount", ... for a dns::Malformed value.
-std::string_view malformed_reason(size_t why);
 
 }  // namespace fodns::http

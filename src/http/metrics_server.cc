@@ -210,7 +210,7 @@ struct MetricsServer::Access {
   }
 };
 
-MetricsServer::MetricsServer(server::ListenAddress address, const app::StatusBoard& board,
+MetricsServer::MetricsServer(server::ListenAddress address, const status::StatusBoard& board,
                              WorkerCountersFn workers,
                              std::chrono::system_clock::time_point start_time,
                              MetricsServerOptions options)
@@ -270,7 +270,7 @@ void MetricsServer::stop() {
 }
 
 void MetricsServer::render_into(fmt::memory_buffer& out) const {
-  std::shared_ptr<const app::StatusData> st = board_.get();
+  std::shared_ptr<const status::StatusData> st = board_.get();
   std::vector<const server::WorkerCounters*> workers;
   if (workers_) workers = workers_();
   MetricsInput in;

@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "app/status_board.h"
+#include "status/status_board.h"
 #include "common/result.h"
 #include "http/http_slots.h"
 #include "http/metrics_render.h"
@@ -67,7 +67,7 @@ using WorkerCountersFn = std::function<std::vector<const server::WorkerCounters*
 
 class MetricsServer {
  public:
-  MetricsServer(server::ListenAddress address, const app::StatusBoard& board,
+  MetricsServer(server::ListenAddress address, const status::StatusBoard& board,
                 WorkerCountersFn workers, std::chrono::system_clock::time_point start_time,
                 MetricsServerOptions options = {});
   ~MetricsServer();  // stop()
@@ -99,7 +99,7 @@ class MetricsServer {
   std::shared_ptr<const fmt::memory_buffer> cached_render();
 
   server::ListenAddress address_;
-  const app::StatusBoard& board_;
+  const status::StatusBoard& board_;
   WorkerCountersFn workers_;
   double start_time_seconds_;
   MetricsServerOptions options_;

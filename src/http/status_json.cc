@@ -1,5 +1,7 @@
 #include "http/status_json.h"
 
+#include "common/json_escape.h"
+
 #include <fmt/format.h>
 
 #include <iterator>
@@ -34,25 +36,7 @@ void int_or_null(std::string& out, int64_t v) {
 
 }  // namespace
 
-void append_json_escaped(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-}
-
-std::string render_status_json(const app::StatusData& st) {
+std::string render_status_json(const status::StatusData& st) {
   std::string out;
   out.reserve(64 + st.backends.size() * 320 + st.zones.size() * 64);
   out += "{\"backends\":[";

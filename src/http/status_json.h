@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/status_board.h"
+#include "status/status_board.h"
 
 namespace fodns::http {
 
@@ -15,9 +15,6 @@ namespace fodns::http {
 /// "drained","drain_reason"}],"zones":[{"name","serial","records"}]} and a newline.
 /// state is up | down | unknown | drained (a drain wins); unknown times and
 /// empty strings are null, as in the CLI.
-std::string render_status_json(const app::StatusData& status);
-
-/// Appends `s` to `out` as a JSON string body (without the quotes).
-void append_json_escaped(std::string& out, std::string_view s);
+std::string render_status_json(const status::StatusData& status);
 
 }  // namespace fodns::http

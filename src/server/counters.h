@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "dns/mnemonic.h"
 #include "dns/query.h"
 #include "xfr/outgoing.h"
 #include "zone/responder.h"
@@ -34,6 +35,11 @@ inline constexpr std::array<uint8_t, 256> kQtypeBuckets = [] {
   for (size_t i = 0; i < kCountedQtypes.size(); ++i) t[kCountedQtypes[i]] = static_cast<uint8_t>(i);
   return t;
 }();
+
+/// The `qtype` label of a bucket: the type's mnemonic, "other" for kQtypeOther.
+inline const char* qtype_bucket_name(size_t bucket) {
+  return bucket < kCountedQtypes.size() ? dns::type_name(kCountedQtypes[bucket]) : "other";
+}
 
 inline size_t qtype_bucket(uint16_t qtype) { return qtype < 256 ? kQtypeBuckets[qtype] : kQtypeOther; }
 

@@ -10,47 +10,12 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "dns/mnemonic.h"
 
 namespace fodns::server {
 namespace {
 
 constexpr uint32_t kMaxEvery = 1'000'000'000;
-
-const char* qtype_name(uint16_t t) {
-  switch (t) {
-    case 1: return "A";
-    case 2: return "NS";
-    case 5: return "CNAME";
-    case 6: return "SOA";
-    case 12: return "PTR";
-    case 15: return "MX";
-    case 16: return "TXT";
-    case 28: return "AAAA";
-    case 33: return "SRV";
-    case 35: return "NAPTR";
-    case 39: return "DNAME";
-    case 41: return "OPT";
-    case 43: return "DS";
-    case 46: return "RRSIG";
-    case 47: return "NSEC";
-    case 48: return "DNSKEY";
-    case 64: return "SVCB";
-    case 65: return "HTTPS";
-    case 251: return "IXFR";
-    case 252: return "AXFR";
-    case 255: return "ANY";
-    case 257: return "CAA";
-    default: return nullptr;
-  }
-}
-
-const char* rcode_name(uint16_t r) {
-  static constexpr const char* kNames[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                           "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-                                           "NXRRSET", "NOTAUTH", "NOTZONE"};
-  if (r < std::size(kNames)) return kNames[r];
-  return r == 16 ? "BADVERS" : nullptr;
-}
 
 using Buf = fmt::memory_buffer;
 
@@ -124,13 +89,13 @@ void log_query(const sockaddr* peer, const dns::Query& q, dns::ParseResult parse
   if (q.question_end > 0) append_qname(b, q);
   else b.push_back('-');  // the question did not parse
   b.append(std::string_view(" qtype="));
-  const char* t = q.question_end > 0 ? qtype_name(q.qtype) : "-";
+  const char* t = q.question_end > 0 ? dns::type_name(q.qtype) : "-";
   if (t) b.append(std::string_view(t));
   else fmt::format_to(std::back_inserter(b), "TYPE{}", q.qtype);
   b.append(std::string_view(" rcode="));
   if (!info.answered) {
     b.append(std::string_view("none"));  // dropped: no reply sent
-  } else if (const char* r = rcode_name(info.rcode)) {
+  } else if (const char* r = dns::rcode_name(info.rcode)) {
     b.append(std::string_view(r));
   } else {
     fmt::format_to(std::back_inserter(b), "RCODE{}", info.rcode);

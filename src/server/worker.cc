@@ -160,7 +160,7 @@ size_t Worker::answer(const uint8_t* msg, size_t len, Transport transport, uint8
 size_t Worker::answer_transfer(const dns::Query& q, Transport transport, uint8_t* out,
                                const sockaddr* peer, std::unique_ptr<xfr::TransferStream>* stream) {
   bool tcp = transport == Transport::Tcp && stream;
-  auto reply = xfr::answer_transfer(q, peer, tcp, current_ ? current_->transfers() : nullptr,
+  auto reply = xfr::answer_transfer(q, peer, tcp, xfr::transfers_of(current_.get()),
                                     static_cast<uint64_t>(::time(nullptr)));
   bump(counters_.transfers[static_cast<size_t>(reply.outcome)]);
   if (reply.stream) {

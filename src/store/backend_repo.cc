@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "dns/serial.h"
 
 namespace fodns::store {
 
@@ -118,17 +117,6 @@ std::vector<Event> recent_events(Db& db, int limit) {
   std::vector<Event> out;
   while (st.step()) out.push_back({st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5)});
   return out;
-}
-
-uint32_t bump_zone_serial(Db& db, int64_t zone_id, int64_t now_s) {
-  auto get = db.prepare("SELECT serial FROM zones WHERE id = ?1");
-  get.bind(1, zone_id);
-  if (!get.step()) throw StoreError(fmt::format("zone id {} no longer exists", zone_id));
-  uint32_t next = dns::serial_next(static_cast<uint32_t>(get.int64(0)));
-  auto set = db.prepare("UPDATE zones SET serial = ?1, updated_at = ?2 WHERE id = ?3");
-  set.bind(1, int64_t{next}).bind(2, now_s).bind(3, zone_id);
-  set.run();
-  return next;
 }
 
 }  // namespace fodns::store

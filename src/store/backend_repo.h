@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "health/backend_state.h"
 #include "store/db.h"
 
 namespace fodns::store {
@@ -32,17 +33,8 @@ struct Backend {
   std::string drain_reason;
 };
 
-struct BackendState {
-  int64_t backend_id = 0;
-  std::string state = "unknown";      // unknown | up | down
-  int64_t since_ms = 0;
-  int64_t last_check_ms = 0;          // 0: never
-  int64_t last_rtt_us = -1;           // -1: none
-  std::string last_result;            // ok, timeout, refused ...
-  std::string last_error;
-  int successes = 0;
-  int failures = 0;
-};
+// The saved health of a backend; its type belongs to health/, which decides it.
+using BackendState = health::BackendState;
 
 struct Event {
   int64_t id = 0;
@@ -64,8 +56,6 @@ void insert_event(Db& db, int64_t at_ms, int64_t backend_id, std::string_view ba
                   std::string_view from, std::string_view to, std::string_view reason);
 /// The newest `limit` events, oldest first.
 std::vector<Event> recent_events(Db& db, int limit);
-/// Moves the zone's served serial one step forward (RFC 1982) and returns it.
-uint32_t bump_zone_serial(Db& db, int64_t zone_id, int64_t now_s);
 
 // --- Edits made by the CLI (`fodns backend ...`, `record set-backend`, `rrset set`) ---
 
@@ -111,7 +101,7 @@ struct GovernedRecord {
 };
 std::vector<GovernedRecord> governed_records(Db& db, int64_t zone_id);
 
-/// One row of rrset_policy; `owner` is owner column text (store::owner_to_text).
+/// One row of rrset_policy; `owner` is owner column text (dns::name_to_text).
 struct RrsetPolicyRow {
   std::string all_down = "open";  // open | closed
   std::optional<uint32_t> ttl;    // nullopt: the default governed TTL

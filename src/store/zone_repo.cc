@@ -32,7 +32,7 @@ constexpr std::string_view kZoneColumns =
 
 dns::Bytes owner_wire(const std::string& text) {
   dns::Bytes out;
-  if (owner_from_text(text, out)) return out;
+  if (dns::absolute_name_from_text(text, out)) return out;
   auto parsed = dns::name_from_text(text);
   if (!parsed) throw StoreError(fmt::format("bad owner name in database: '{}'", text));
   return std::move(parsed.value());
@@ -48,81 +48,15 @@ void patch_soa(dns::ZoneContent& z) {
 
 int64_t unix_now() { return static_cast<int64_t>(::time(nullptr)); }
 
-std::string owner_to_text(const dns::Bytes& wire) {
-  // Prints exactly what ldns_rdf2str prints for a name (so that text from either matches in
-  // SQL), without ldns's printf machinery, which dominated a 1,000,000-record import.
-  static constexpr char kDigits[] = "0123456789";
-  std::string out;
-  size_t len = dns::name_length(wire.data(), wire.size());
-  if (len == 0) return dns::name_to_text(wire);  // malformed: let ldns say so
-  if (len == 1) return ".";
-  out.reserve(len + 8);
-  size_t pos = 0;
-  while (wire[pos] != 0) {
-    size_t n = wire[pos++];
-    for (size_t i = 0; i < n; ++i, ++pos) {
-      uint8_t c = wire[pos];
-      if (c == '.' || c == ';' || c == '(' || c == ')' || c == '\\') {
-        out += '\\';
-        out += static_cast<char>(c);
-      } else if (c < 0x21 || c > 0x7e) {
-        out += '\\';
-        out += kDigits[c / 100];
-        out += kDigits[(c / 10) % 10];
-        out += kDigits[c % 10];
-      } else {
-        out += static_cast<char>(c);
-      }
-    }
-    out += '.';
-  }
-  return out;
-}
-
-bool owner_from_text(std::string_view s, dns::Bytes& out) {
-  out.clear();
-  if (s == ".") {
-    out.push_back(0);
-    return true;
-  }
-  size_t label = 0;
-  out.push_back(0);
-  for (size_t i = 0; i < s.size();) {
-    char c = s[i];
-    if (c == '.') {
-      size_t len = out.size() - label - 1;
-      if (len == 0 || len > 63) return false;
-      out[label] = static_cast<uint8_t>(len);
-      ++i;
-      if (i == s.size()) {
-        out.push_back(0);
-        return out.size() <= dns::kMaxNameLen;
-      }
-      label = out.size();
-      out.push_back(0);
-      continue;
-    }
-    uint8_t b;
-    if (c == '\\') {
-      if (i + 1 >= s.size()) return false;
-      auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
-      if (digit(i + 1)) {
-        if (!digit(i + 2) || !digit(i + 3)) return false;
-        int v = (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
-        if (v > 255) return false;
-        b = static_cast<uint8_t>(v);
-        i += 4;
-      } else {
-        b = static_cast<uint8_t>(s[i + 1]);
-        i += 2;
-      }
-    } else {
-      b = static_cast<uint8_t>(c);
-      ++i;
-    }
-    out.push_back(dns::ascii_lower(b));
-  }
-  return false;  // no final dot: relative
+uint32_t bump_zone_serial(Db& db, int64_t zone_id, int64_t now_s) {
+  auto get = db.prepare("SELECT serial FROM zones WHERE id = ?1");
+  get.bind(1, zone_id);
+  if (!get.step()) throw StoreError(fmt::format("zone id {} no longer exists", zone_id));
+  uint32_t next = dns::serial_next(static_cast<uint32_t>(get.int64(0)));
+  auto set = db.prepare("UPDATE zones SET serial = ?1, updated_at = ?2 WHERE id = ?3");
+  set.bind(1, int64_t{next}).bind(2, now_s).bind(3, zone_id);
+  set.run();
+  return next;
 }
 
 std::vector<ZoneInfo> list_zones(Db& db) {
@@ -144,7 +78,7 @@ std::optional<ZoneInfo> find_zone(Db& db, std::string_view name) {
 std::optional<ZoneInfo> find_enclosing_zone(Db& db, const dns::Bytes& name) {
   dns::Bytes n = name;
   while (true) {
-    if (auto z = find_zone(db, owner_to_text(n))) return z;
+    if (auto z = find_zone(db, dns::name_to_text(n))) return z;
     if (n.size() <= 1) return std::nullopt;
     n = dns::name_parent(n);
   }
@@ -248,7 +182,7 @@ std::vector<dns::ZoneContent> load_all_zones(Db& db) {
 }
 
 uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now) {
-  std::string name = owner_to_text(content.origin);
+  std::string name = dns::name_to_text(content.origin);
   uint32_t serial = content.serial;
   int64_t zone_id;
   std::map<std::tuple<std::string, int64_t, std::vector<uint8_t>>, std::pair<int64_t, int64_t>> governed;
@@ -287,7 +221,7 @@ uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now) {
   for (const auto& rr : content.rrs) {
     progress::advance();
     if (!last_owner || *last_owner != rr.owner) {
-      owner_text = owner_to_text(rr.owner);
+      owner_text = dns::name_to_text(rr.owner);
       last_owner = &rr.owner;
     }
     dns::Bytes patched;
@@ -326,7 +260,7 @@ bool delete_zone(Db& db, std::string_view name) {
 std::vector<StoredRr> records_at(Db& db, int64_t zone_id, const dns::Bytes& owner) {
   auto st = db.prepare(
       "SELECT id, type, ttl, rdata FROM records WHERE zone_id = ? AND owner = ? ORDER BY id");
-  std::string text = owner_to_text(owner);
+  std::string text = dns::name_to_text(owner);
   st.bind(1, zone_id).bind(2, std::string_view(text));
   std::vector<StoredRr> out;
   while (st.step()) {
@@ -342,7 +276,7 @@ std::vector<StoredRr> records_at(Db& db, int64_t zone_id, const dns::Bytes& owne
 }
 
 void insert_record(Db& db, int64_t zone_id, const dns::Rr& rr) {
-  std::string text = owner_to_text(rr.owner);
+  std::string text = dns::name_to_text(rr.owner);
   auto st = db.prepare(
       "INSERT INTO records (zone_id, owner, type, ttl, rdata, backend_id, priority) "
       "VALUES (?, ?, ?, ?, ?, ?, ?)");

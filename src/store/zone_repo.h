@@ -63,15 +63,13 @@ std::vector<StoredRr> records_at(Db& db, int64_t zone_id, const dns::Bytes& owne
 void insert_record(Db& db, int64_t zone_id, const dns::Rr& rr);
 void delete_record(Db& db, int64_t record_id);
 
+/// Moves the zone's served serial one step forward (RFC 1982) and returns it:
+/// the serial policy of dns/serial.h applied to the zones table.
+uint32_t bump_zone_serial(Db& db, int64_t zone_id, int64_t now_s);
 /// Sets the served serial and updated_at.
 void set_zone_serial(Db& db, int64_t zone_id, uint32_t serial, int64_t now);
 
-/// The owner column's text for a lowercase wire name.
-std::string owner_to_text(const dns::Bytes& wire);
-
-/// Converts owner text as ldns prints it (escapes \DDD and \X) to lowercase wire.
-/// @return false if the text is not an absolute, well-formed name.
-bool owner_from_text(std::string_view text, dns::Bytes& out);
+// The owner column holds dns::name_to_text of the lowercase wire name.
 
 int64_t unix_now();
 

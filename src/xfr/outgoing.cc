@@ -4,6 +4,7 @@
 
 #include "dns/serial.h"
 #include "dns/wire.h"
+#include "xfr/tsig_reply.h"
 #include "zone/responder.h"
 
 namespace fodns::xfr {
@@ -25,28 +26,16 @@ std::vector<uint8_t> reply_header(const dns::Query& q, uint8_t rcode, bool aa) {
   return m;
 }
 
-// Reads a possibly compressed name; returns the offset after it, 0 if malformed.
-size_t skip_name(const uint8_t* msg, size_t len, size_t pos) {
-  while (pos < len) {
-    uint8_t l = msg[pos];
-    if ((l & 0xC0) == 0xC0) return pos + 2 <= len ? pos + 2 : 0;
-    if (l > 63) return 0;
-    pos += 1 + l;
-    if (l == 0) return pos <= len ? pos : 0;
-  }
-  return 0;
-}
-
 // The serial of the SOA in the authority section of an IXFR query (RFC 1995 §3).
 bool client_serial(const dns::Query& q, uint32_t* serial) {
   const uint8_t* m = q.msg;
   if (get16(m + 6) != 0 || get16(m + 8) < 1) return false;
-  size_t p = skip_name(m, q.len, q.question_end);
+  size_t p = dns::skip_name(m, q.len, q.question_end);
   if (!p || p + 10 > q.len || get16(m + p) != dns::type::kSoa) return false;
   size_t rdlen = get16(m + p + 8), rd = p + 10;
   if (rd + rdlen > q.len) return false;
-  size_t s = skip_name(m, rd + rdlen, rd);
-  if (s) s = skip_name(m, rd + rdlen, s);
+  size_t s = dns::skip_name(m, rd + rdlen, rd);
+  if (s) s = dns::skip_name(m, rd + rdlen, s);
   if (!s || s + 4 > rd + rdlen) return false;
   *serial = dns::get32(m + s);
   return true;
@@ -130,29 +119,11 @@ TransferReply answer_transfer(const dns::Query& q, const sockaddr* peer, bool tc
   std::span<const TsigKey> keys;
   if (table) keys = table->keys;
   TsigCheck tsig = verify({q.msg, q.len}, keys, now);
-  switch (tsig.status) {
-    case TsigStatus::Unsigned:
-    case TsigStatus::Ok: break;
-    case TsigStatus::FormErr:
-      return single(reply_header(q, dns::rcode::kFormErr, false), TransferOutcome::FormErr);
-    case TsigStatus::BadKey:
-    case TsigStatus::BadSig: {
-      // Unsigned, NOTAUTH, the error in the TSIG RR (RFC 8945 §5.2.1, §5.2.2).
-      auto m = reply_header(q, 0, false);
-      append_error_tsig(m, tsig, now,
-                        tsig.status == TsigStatus::BadKey ? tsig_error::kBadKey : tsig_error::kBadSig);
-      return single(std::move(m), TransferOutcome::NotAuth);
-    }
-    case TsigStatus::BadTime: {
-      // Signed, with our clock in Other Data so the client can see the skew (§5.2.3).
-      auto m = reply_header(q, kRcodeNotAuth, false);
-      std::vector<uint8_t> clock;
-      for (int s = 40; s >= 0; s -= 8) clock.push_back(static_cast<uint8_t>(now >> s));
-      SignState st;
-      st.prior_mac = tsig.mac;
-      sign(m, *tsig.key, st, tsig.time_signed, tsig_error::kBadTime, clock);
-      return single(std::move(m), TransferOutcome::NotAuth);
-    }
+  if (tsig.status != TsigStatus::Unsigned && tsig.status != TsigStatus::Ok) {
+    auto m = reply_header(q, 0, false);
+    make_tsig_error_reply(m, tsig, now);
+    return single(std::move(m), tsig.status == TsigStatus::FormErr ? TransferOutcome::FormErr
+                                                                    : TransferOutcome::NotAuth);
   }
   auto refuse = [&] {
     auto m = reply_header(q, dns::rcode::kRefused, false);

@@ -6,6 +6,7 @@
 
 #include "dns/wire.h"
 #include "xfr/tsig_in_place.h"
+#include "xfr/tsig_reply.h"
 
 namespace fodns::xfr {
 namespace {
@@ -27,34 +28,13 @@ size_t emit(const std::vector<uint8_t>& m, uint8_t* out, zone::ResponseInfo* inf
 }
 
 // Every reply but a signed answer: FORMERR, or NOTAUTH with the TSIG error (RFC 8945 §5.2).
-// Rare, so the general verifier runs again for the details it reports.
+// Rare, so the general verifier runs again for the details it reports; should the two
+// verifiers ever disagree (fuzz_tsig checks they do not) the reply is FORMERR.
 size_t respond_tsig_error(const dns::Query& q, std::span<const TsigKey> keys, uint64_t now,
                           uint8_t* out, zone::ResponseInfo* info) {
   TsigCheck c = verify({q.msg, q.len}, keys, now);
-  switch (c.status) {
-    case TsigStatus::BadKey:
-    case TsigStatus::BadSig: {
-      auto m = error_reply(q);
-      append_error_tsig(m, c, now, c.status == TsigStatus::BadKey ? tsig_error::kBadKey : tsig_error::kBadSig);
-      return emit(m, out, info);
-    }
-    case TsigStatus::BadTime: {
-      auto m = error_reply(q);
-      m[3] = kRcodeNotAuth;
-      std::vector<uint8_t> clock;
-      for (int s = 40; s >= 0; s -= 8) clock.push_back(static_cast<uint8_t>(now >> s));
-      SignState st;
-      st.prior_mac = c.mac;
-      sign(m, *c.key, st, c.time_signed, tsig_error::kBadTime, clock);
-      return emit(m, out, info);
-    }
-    case TsigStatus::Unsigned:
-    case TsigStatus::FormErr:
-    case TsigStatus::Ok:  // both verifiers agree on what verifies; FORMERR if they ever do not
-      break;
-  }
   auto m = error_reply(q);
-  m[3] = dns::rcode::kFormErr;
+  make_tsig_error_reply(m, c, now);
   return emit(m, out, info);
 }
 
@@ -63,7 +43,7 @@ size_t respond_tsig_error(const dns::Query& q, std::span<const TsigKey> keys, ui
 size_t respond_signed(const dns::Query& q, const zone::ZoneSnapshot* snap, bool tcp, uint8_t* out,
                       zone::ResponseInfo* info, uint64_t now) {
   *info = zone::ResponseInfo{};
-  const TransferTable* table = snap ? snap->transfers().get() : nullptr;
+  const TransferTable* table = transfer_table(snap);
   std::span<const TsigKey> keys;
   if (table) keys = table->keys;
   TsigVerified v = verify_in_place(q, keys, now);

@@ -18,6 +18,7 @@
 #include "dns/name.h"
 #include "dns/rr.h"
 #include "xfr/tsig.h"
+#include "zone/zone_snapshot.h"
 
 namespace fodns::xfr {
 
@@ -62,12 +63,23 @@ struct ZoneTransfer {
 };
 using ZoneTransferPtr = std::shared_ptr<const ZoneTransfer>;
 
-struct TransferTable {
+/// Published attached to a snapshot (ZoneSnapshot::set_transfers).
+struct TransferTable : zone::SnapshotAttachment {
   std::vector<TsigKey> keys;
   std::vector<ZoneTransferPtr> zones;
   const ZoneTransfer* find(const uint8_t* apex, size_t len) const;
 };
 using TransferTablePtr = std::shared_ptr<const TransferTable>;
+
+/// The transfer table attached to `snap`; null if none (or no snapshot).
+/// Only xfr attaches anything, so the downcast is safe.
+inline const TransferTable* transfer_table(const zone::ZoneSnapshot* snap) {
+  return snap ? static_cast<const TransferTable*>(snap->transfers().get()) : nullptr;
+}
+inline TransferTablePtr transfers_of(const zone::ZoneSnapshot* snap) {
+  if (!snap) return nullptr;
+  return std::static_pointer_cast<const TransferTable>(snap->transfers());
+}
 
 /// The journal diff between two served RR sets (each as sorted unique RR wire
 /// strings, SOA excluded), SOAs prepended.

@@ -86,7 +86,7 @@ void append_tsig_rr(std::vector<uint8_t>& msg, const dns::Bytes& key_name,
                     std::span<const uint8_t> mac, uint16_t original_id, uint16_t error,
                     std::span<const uint8_t> other) {
   msg.insert(msg.end(), key_name.begin(), key_name.end());
-  append16(msg, kTypeTsig);
+  append16(msg, dns::type::kTsig);
   append16(msg, 255);
   msg.insert(msg.end(), {0, 0, 0, 0});
   size_t rdlen = algorithm.size() + 6 + 2 + 2 + mac.size() + 2 + 2 + 2 + other.size();
@@ -162,7 +162,7 @@ TsigCheck verify(std::span<const uint8_t> msg, std::span<const TsigKey> keys, ui
     size_t rdata = pos + 10;
     if (rdata + rdlen > len) return c.status = TsigStatus::FormErr, c;
     pos = rdata + rdlen;
-    if (type != kTypeTsig) continue;
+    if (type != dns::type::kTsig) continue;
     // Only as the very last record (RFC 8945 §5.1).
     if (i != rrs - 1 || counts[3] == 0 || pos != len) return c.status = TsigStatus::FormErr, c;
     c.key_name = name;

@@ -41,7 +41,6 @@ namespace tsig_error {
 inline constexpr uint16_t kNone = 0, kBadSig = 16, kBadKey = 17, kBadTime = 18, kBadTrunc = 22;
 }
 inline constexpr uint8_t kRcodeNotAuth = 9;
-inline constexpr uint16_t kTypeTsig = 250;
 inline constexpr uint16_t kFudge = 300;
 
 enum class TsigStatus : uint8_t {

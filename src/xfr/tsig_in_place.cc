@@ -131,7 +131,7 @@ TsigVerified verify_in_place(const dns::Query& q, std::span<const TsigKey> keys,
   if (!key) return v.status = TsigStatus::BadKey, v;
   if (after_owner + 10 > len) return v;
   size_t rdata = after_owner + 10, rdlen = get16(m + after_owner + 8);
-  if (get16(m + after_owner) != kTypeTsig || rdata + rdlen != len) return v;
+  if (get16(m + after_owner) != dns::type::kTsig || rdata + rdlen != len) return v;
   size_t p = 0;
   if (!name_equals(m, len, rdata, key->algorithm_name, &p)) return v.status = TsigStatus::BadKey, v;
   if (p + 10 > len) return v;
@@ -209,7 +209,7 @@ size_t sign_in_place(uint8_t* msg, size_t len, const TsigKey& key,
   };
   put(key.name.data(), key.name.size());
   uint8_t rr_head[10];
-  put16(rr_head, kTypeTsig);
+  put16(rr_head, dns::type::kTsig);
   std::memcpy(rr_head + 2, class_any_ttl0, 6);
   put16(rr_head + 8, static_cast<uint16_t>(key.algorithm_name.size() + 10 + mac_len + 6));
   put(rr_head, sizeof rr_head);

@@ -25,11 +25,14 @@
 
 #include "dns/name.h"
 
-namespace fodns::xfr {
-struct TransferTable;
-}
-
 namespace fodns::zone {
+
+/// Data a higher layer publishes together with a snapshot: xfr's transfer
+/// table (xfr::transfers_of() reads it back). zone/ only keeps it alive, so
+/// the snapshot does not depend on xfr, which depends on zone.
+struct SnapshotAttachment {
+  virtual ~SnapshotAttachment() = default;
+};
 
 enum class Relocation : uint8_t { Suffix, Wildcard };
 
@@ -139,11 +142,11 @@ class ZoneSnapshot {
 
   /// AXFR/IXFR data of the zones that allow transfers; null if none does.
   /// Set by the control loop before the snapshot is published.
-  const std::shared_ptr<const xfr::TransferTable>& transfers() const { return transfers_; }
-  void set_transfers(std::shared_ptr<const xfr::TransferTable> t) { transfers_ = std::move(t); }
+  const std::shared_ptr<const SnapshotAttachment>& transfers() const { return transfers_; }
+  void set_transfers(std::shared_ptr<const SnapshotAttachment> t) { transfers_ = std::move(t); }
 
  private:
-  std::shared_ptr<const xfr::TransferTable> transfers_;
+  std::shared_ptr<const SnapshotAttachment> transfers_;
   std::vector<CompiledZonePtr> zones_;
   std::vector<uint32_t> apex_slots_;  // open addressing: zone index + 1, 0 = empty
   uint32_t apex_mask_ = 0;

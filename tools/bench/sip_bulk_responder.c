@@ -6,7 +6,7 @@
  * process, one epoll set) instead of one wildcard socket, which would also
  * catch traffic meant for other tests on the same machine. Each reply copies
  * Via, From, To, Call-ID and CSeq (long and compact forms), as
- * src/app/sip_responder.cc does for `fodns demo`.
+ * src/app/demo_sip_responder.cc does for `fodns demo`.
  *
  * Usage: sip_bulk_responder ADDR_FILE PORT [STATUS [POLL_US]]
  *   ADDR_FILE  one IPv4/IPv6 literal per line (loopback addresses only)

@@ -1,4 +1,4 @@
-// BackendMonitor::save_dirty (src/app/backend_monitor.cc): the batched state
+// BackendMonitor::save_dirty (src/app/backend_monitor.cc over src/health/health_table.cc): the batched state
 // write with one prepared statement saves every dirty backend like
 // store::save_backend_state does, skips backends the CLI removed meanwhile,
 // and stays fast with 10,000 backends (it runs on the control loop every second).

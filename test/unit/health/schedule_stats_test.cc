@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "health/probe_runner.h"
+#include "probes/probe_runner.h"
 #include "http/metrics_render.h"
 
 using namespace fodns;
@@ -60,8 +60,8 @@ void run_for(uv_loop_t* loop, uint64_t ms) {
   uv_run(loop, UV_RUN_NOWAIT);
 }
 
-health::ProbeSpec spec(int64_t id, uint64_t interval_ms) {
-  health::ProbeSpec s;
+probes::ProbeSpec spec(int64_t id, uint64_t interval_ms) {
+  probes::ProbeSpec s;
   s.backend_id = id;
   s.target.name = "b" + std::to_string(id);
   s.interval = std::chrono::milliseconds(interval_ms);
@@ -104,7 +104,7 @@ TEST_CASE("probe runner: one lag sample per round; a blocked loop shows as late 
   uv_loop_init(&loop);
   health::ScheduleStats stats;
   {
-    health::ProbeRunner runner(
+    probes::ProbeRunner runner(
         &loop, [](uv_loop_t* l, const probes::Target&) { return std::make_unique<InstantProbe>(l); },
         [](int64_t, const probes::ProbeResult&) {}, &stats);
     runner.sync({spec(1, 40), spec(2, 40), spec(3, 40)});

@@ -17,9 +17,9 @@ using namespace fodns;
 
 namespace {
 
-app::StatusData made_up_status() {
-  app::StatusData st;
-  app::BackendStatus a;
+status::StatusData made_up_status() {
+  status::StatusData st;
+  status::BackendStatus a;
   a.name = "sip-a";
   a.address = "192.0.2.11";
   a.port = 5060;
@@ -33,11 +33,11 @@ app::StatusData made_up_status() {
   a.failovers_down = 2;
   a.failovers_up = 1;
   st.backends.push_back(a);
-  app::BackendStatus b;
+  status::BackendStatus b;
   b.name = "we\"ird\\na\nme";
   b.state = "down";
   b.drained = true;
-  b.rtt.counts.assign(app::kRttBuckets.size() + 1, 0);
+  b.rtt.counts.assign(status::kRttBuckets.size() + 1, 0);
   st.backends.push_back(b);
   st.zones.push_back({"example.net.", 2024010101, 12, 10});
   st.snapshot_loaded = true;
@@ -57,7 +57,7 @@ bool has_line(const std::string& text, const std::string& line) {
   return false;
 }
 
-std::string render(const app::StatusData* st, std::span<const server::WorkerCounters* const> ws) {
+std::string render(const status::StatusData* st, std::span<const server::WorkerCounters* const> ws) {
   http::MetricsInput in;
   in.status = st;
   in.workers = ws;
@@ -235,13 +235,13 @@ TEST_CASE("process info reads /proc") {
 }
 
 TEST_CASE("rendering 10,000 backends is fast") {
-  app::StatusData st;
+  status::StatusData st;
   for (int i = 0; i < 10000; ++i) {
-    app::BackendStatus b;
+    status::BackendStatus b;
     b.name = fmt::format("backend-{:05}", i);
     b.state = i % 3 ? "up" : "down";
     b.checks = {100, 3};  // ok, timeout
-    b.rtt.counts.assign(app::kRttBuckets.size() + 1, 10);
+    b.rtt.counts.assign(status::kRttBuckets.size() + 1, 10);
     b.rtt.count = 110;
     b.rtt.sum = 0.42;
     st.backends.push_back(std::move(b));

@@ -99,7 +99,7 @@ Reply request(uint16_t port, const std::string& method, const std::string& path,
 }
 
 struct Fixture {
-  app::StatusBoard board;
+  status::StatusBoard board;
   std::vector<std::unique_ptr<server::WorkerCounters>> counters;
   std::unique_ptr<http::MetricsServer> server;
 
@@ -123,15 +123,15 @@ struct Fixture {
   }
   uint16_t port() const { return server->port(); }
   void publish(bool loaded, bool listeners) {
-    auto d = std::make_shared<app::StatusData>();
+    auto d = std::make_shared<status::StatusData>();
     d->snapshot_loaded = loaded;
     d->listeners_up = listeners;
     if (!loaded) d->not_ready_reason = "no snapshot loaded";
     else if (!listeners) d->not_ready_reason = "DNS listeners not up";
-    app::BackendStatus b;
+    status::BackendStatus b;
     b.name = "sip-a";
     b.state = "up";
-    b.rtt.counts.assign(app::kRttBuckets.size() + 1, 0);
+    b.rtt.counts.assign(status::kRttBuckets.size() + 1, 0);
     d->backends.push_back(b);
     d->zones.push_back({"example.net.", 42, 3, 3});
     board.publish(d);
@@ -297,7 +297,7 @@ TEST_CASE("start fails clearly on an address in use; stop is idempotent") {
   Fixture f;
   auto addr = http::parse_http_address(fmt::format("127.0.0.1:{}", f.port()));
   REQUIRE(addr.ok());
-  app::StatusBoard board;
+  status::StatusBoard board;
   http::MetricsServer second(**addr, board, {}, std::chrono::system_clock::now());
   auto st = second.start();
   REQUIRE_FALSE(st.ok());

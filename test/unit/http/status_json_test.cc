@@ -1,13 +1,14 @@
 // /status JSON: the shape of `fodns status --json`, escaping, nulls, a drain winning.
 #include "http/status_json.h"
+#include "common/json_escape.h"
 
 #include <doctest/doctest.h>
 
 using namespace fodns;
 
 TEST_CASE("status JSON has the CLI's shape") {
-  app::StatusData st;
-  app::BackendStatus a;
+  status::StatusData st;
+  status::BackendStatus a;
   a.name = "sip\"a";
   a.address = "192.0.2.11";
   a.port = 5060;
@@ -20,7 +21,7 @@ TEST_CASE("status JSON has the CLI's shape") {
   a.last_result = "ok";
   a.successes = 3;
   st.backends.push_back(a);
-  app::BackendStatus b;
+  status::BackendStatus b;
   b.name = "b";
   b.state = "unknown";
   b.drained = true;
@@ -43,6 +44,6 @@ TEST_CASE("status JSON has the CLI's shape") {
 
 TEST_CASE("JSON escaping of control characters") {
   std::string out;
-  http::append_json_escaped(out, std::string_view("a\x01\tb\\", 5));
+  append_json_escaped(out, std::string_view("a\x01\tb\\", 5));
   CHECK(out == "a\\u0001\\tb\\\\");
 }

@@ -26,7 +26,7 @@
 #include "health/schedule_stats.h"
 #include "probes/probe.h"
 
-namespace fodns::health {
+namespace fodns::probes {
 
 struct ProbeSpec {
   int64_t backend_id = 0;
@@ -41,7 +41,7 @@ class ProbeRunner {
 
   /// `stats`: where round lag is recorded; null means the process-wide
   /// schedule_stats() that /metrics exports (tests pass their own).
-  ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result, ScheduleStats* stats = nullptr);
+  ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result, health::ScheduleStats* stats = nullptr);
   ~ProbeRunner();
   ProbeRunner(const ProbeRunner&) = delete;
   ProbeRunner& operator=(const ProbeRunner&) = delete;
@@ -62,7 +62,7 @@ class ProbeRunner {
 
   uint64_t rounds() const { return rounds_; }
   uint64_t skipped_rounds() const { return skipped_; }
-  const ScheduleStats& schedule() const { return *stats_; }
+  const health::ScheduleStats& schedule() const { return *stats_; }
   size_t sessions() const { return sessions_.size(); }
 
  private:
@@ -88,11 +88,11 @@ class ProbeRunner {
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_;
   uv_timer_t* timer_;      // heap: freed by its close callback, which may outlive the runner
   uint64_t timer_at_us_ = 0;  // when timer_ fires (0: stopped)
-  ScheduleStats* stats_;
+  health::ScheduleStats* stats_;
   std::mt19937_64 rng_;
   uint64_t rounds_ = 0;
   uint64_t skipped_ = 0;
   uint64_t last_skip_log_ = 0;
 };
 
-}  // namespace fodns::health
+}  // namespace fodns::probes

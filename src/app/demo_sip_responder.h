@@ -1,4 +1,4 @@
-// SipResponder: a tiny SIP UAS for `fodns demo` (and tests) that answers
+// DemoSipResponder: the demo's stand-in SIP backend (`fodns demo`; serve never uses it). It answers
 // OPTIONS over UDP with a fixed status, copying Via, From, To, Call-ID and
 // CSeq as RFC 3261 §8.2.6.2 requires. It can be stopped and started again,
 // which is how the demo takes its primary "down": a closed port makes the
@@ -15,12 +15,12 @@
 
 namespace fodns::app {
 
-class SipResponder {
+class DemoSipResponder {
  public:
-  SipResponder(uv_loop_t* loop, server::ListenAddress addr, std::string status = "200 OK");
-  ~SipResponder();
-  SipResponder(const SipResponder&) = delete;
-  SipResponder& operator=(const SipResponder&) = delete;
+  DemoSipResponder(uv_loop_t* loop, server::ListenAddress addr, std::string status = "200 OK");
+  ~DemoSipResponder();
+  DemoSipResponder(const DemoSipResponder&) = delete;
+  DemoSipResponder& operator=(const DemoSipResponder&) = delete;
 
   Status start();
   void stop();

@@ -1,5 +1,5 @@
 // ProbeRunner scheduling with fake probes on a real libuv loop (short intervals).
-#include "health/probe_runner.h"
+#include "probes/probe_runner.h"
 
 #include <doctest/doctest.h>
 
@@ -53,8 +53,8 @@ void run_for(uv_loop_t* loop, uint64_t ms) {
   uv_run(loop, UV_RUN_NOWAIT);
 }
 
-health::ProbeSpec spec(int64_t id, uint64_t interval_ms) {
-  health::ProbeSpec s;
+probes::ProbeSpec spec(int64_t id, uint64_t interval_ms) {
+  probes::ProbeSpec s;
   s.backend_id = id;
   s.target.name = "b" + std::to_string(id);
   s.interval = std::chrono::milliseconds(interval_ms);
@@ -68,11 +68,11 @@ struct Harness {
   uv_loop_t loop{};
   int started = 0;
   std::map<int64_t, int> results;
-  std::unique_ptr<health::ProbeRunner> runner;
+  std::unique_ptr<probes::ProbeRunner> runner;
 
   explicit Harness(uint64_t delay_ms) {
     uv_loop_init(&loop);
-    runner = std::make_unique<health::ProbeRunner>(
+    runner = std::make_unique<probes::ProbeRunner>(
         &loop,
         [this, delay_ms](uv_loop_t* l, const probes::Target&) {
           return std::make_unique<FakeProbe>(l, delay_ms, &started);
@@ -95,7 +95,7 @@ TEST_CASE("rounds follow the interval and results reach the callback") {
   int started = 0;
   std::map<int64_t, int> results;
   {
-    health::ProbeRunner runner(
+    probes::ProbeRunner runner(
         &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 1, &started); },
         [&](int64_t id, const probes::ProbeResult&) { ++results[id]; });
     runner.sync({spec(1, 50), spec(2, 50)});
@@ -116,7 +116,7 @@ TEST_CASE("a probe slower than its interval is not started twice; rounds are ski
   int started = 0;
   int done = 0;
   {
-    health::ProbeRunner runner(
+    probes::ProbeRunner runner(
         &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 120, &started); },
         [&](int64_t, const probes::ProbeResult&) { ++done; });
     runner.sync({spec(1, 50)});
@@ -135,7 +135,7 @@ TEST_CASE("sync removes sessions; a removed backend's result never arrives") {
   int started = 0;
   std::map<int64_t, int> results;
   {
-    health::ProbeRunner runner(
+    probes::ProbeRunner runner(
         &loop, [&](uv_loop_t* l, const probes::Target&) { return std::make_unique<FakeProbe>(l, 30, &started); },
         [&](int64_t id, const probes::ProbeResult&) { ++results[id]; });
     runner.sync({spec(1, 20), spec(2, 20)});
@@ -154,7 +154,7 @@ TEST_CASE("sync removes sessions; a removed backend's result never arrives") {
 TEST_CASE("run_now starts a round at once and replaces the scheduled one") {
   Harness h(1);
   // Twenty sessions: each first round is due somewhere in the first 400 ms.
-  std::vector<health::ProbeSpec> specs;
+  std::vector<probes::ProbeSpec> specs;
   for (int64_t id = 1; id <= 20; ++id) specs.push_back(spec(id, 400));
   h.runner->sync(specs);
   for (int64_t id = 1; id <= 20; ++id) h.runner->run_now(id);

@@ -1,11 +1,11 @@
-#include "health/probe_runner.h"
+#include "probes/probe_runner.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "common/log.h"
 
-namespace fodns::health {
+namespace fodns::probes {
 
 struct ProbeRunner::Session {
   ProbeSpec spec;
@@ -25,12 +25,12 @@ uint64_t now_us() { return uv_hrtime() / 1000; }
 constexpr uint64_t kBatchUs = 5000;
 }  // namespace
 
-ProbeRunner::ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result, ScheduleStats* stats)
+ProbeRunner::ProbeRunner(uv_loop_t* loop, Factory factory, OnResult on_result, health::ScheduleStats* stats)
     : loop_(loop),
       factory_(std::move(factory)),
       on_result_(std::move(on_result)),
       timer_(new uv_timer_t),
-      stats_(stats ? stats : &schedule_stats()),
+      stats_(stats ? stats : &health::schedule_stats()),
       rng_(std::random_device{}()) {
   uv_timer_init(loop_, timer_);
   timer_->data = this;
@@ -195,4 +195,4 @@ bool ProbeRunner::running(int64_t backend_id) const {
   return it != sessions_.end() && it->second->probe->running();
 }
 
-}  // namespace fodns::health
+}  // namespace fodns::probes

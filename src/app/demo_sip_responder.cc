@@ -1,23 +1,23 @@
-#include "app/sip_responder.h"
+#include "app/demo_sip_responder.h"
 
 #include <cstring>
 #include <string_view>
 
 namespace fodns::app {
 
-SipResponder::SipResponder(uv_loop_t* loop, server::ListenAddress addr, std::string status)
+DemoSipResponder::DemoSipResponder(uv_loop_t* loop, server::ListenAddress addr, std::string status)
     : loop_(loop), addr_(std::move(addr)), status_(std::move(status)) {}
 
-SipResponder::~SipResponder() { stop(); }
+DemoSipResponder::~DemoSipResponder() { stop(); }
 
-Status SipResponder::start() {
+Status DemoSipResponder::start() {
   if (handle_) return ok_status();
   auto* h = new uv_udp_t;
   uv_udp_init(loop_, h);
   h->data = this;
   int rc = uv_udp_bind(h, reinterpret_cast<const sockaddr*>(&addr_.addr), UV_UDP_REUSEADDR);
   if (rc == 0) rc = uv_udp_recv_start(h, [](uv_handle_t* hh, size_t, uv_buf_t* b) {
-      auto* self = static_cast<SipResponder*>(hh->data);
+      auto* self = static_cast<DemoSipResponder*>(hh->data);
       *b = uv_buf_init(self->buf_, sizeof self->buf_);
     }, on_recv);
   if (rc != 0) {
@@ -28,14 +28,14 @@ Status SipResponder::start() {
   return ok_status();
 }
 
-void SipResponder::stop() {
+void DemoSipResponder::stop() {
   if (!handle_) return;
   handle_->data = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* hh) { delete reinterpret_cast<uv_udp_t*>(hh); });
   handle_ = nullptr;
 }
 
-std::string SipResponder::reply_to(std::string_view req, std::string_view status) {
+std::string DemoSipResponder::reply_to(std::string_view req, std::string_view status) {
   if (req.substr(0, 8) != "OPTIONS ") return {};
   std::string out = "SIP/2.0 " + std::string(status) + "\r\n";
   size_t pos = req.find("\r\n");
@@ -62,8 +62,8 @@ std::string SipResponder::reply_to(std::string_view req, std::string_view status
   return out;
 }
 
-void SipResponder::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
-  auto* self = static_cast<SipResponder*>(h->data);
+void DemoSipResponder::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from, unsigned) {
+  auto* self = static_cast<DemoSipResponder*>(h->data);
   if (!self || n <= 0 || !from) return;
   std::string reply = reply_to(std::string_view(buf->base, static_cast<size_t>(n)), self->status_);
   if (reply.empty()) return;

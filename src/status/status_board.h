@@ -14,15 +14,14 @@
 #include <string_view>
 #include <vector>
 
-namespace fodns::app {
+#include "common/histogram.h"
 
-/// Probe results in the order of probes::Outcome (backend_monitor.cc checks
-/// that the two agree): the `result` label of fodns_probe_checks_total and the
-/// index of BackendStatus::checks.
-inline constexpr std::array<std::string_view, 7> kOutcomeNames = {"ok",          "timeout",    "refused",
-                                                                  "unreachable", "bad_status", "garbage",
-                                                                  "error"};
-using CheckCounts = std::array<uint64_t, kOutcomeNames.size()>;
+namespace fodns::status {
+
+/// Probe checks by result, indexed by probes::Outcome (app/backend_monitor.cc
+/// checks the size; probes::outcome_name() gives the `result` label).
+inline constexpr size_t kOutcomeCount = 7;
+using CheckCounts = std::array<uint64_t, kOutcomeCount>;
 
 /// Upper bounds (seconds) of the probe RTT histogram buckets; +Inf is implied.
 inline constexpr std::array<double, 10> kRttBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -31,11 +30,7 @@ inline constexpr std::array<double, 10> kRttBuckets = {0.0005, 0.001, 0.0025, 0.
 inline constexpr std::array<double, 8> kRebuildBuckets = {0.001, 0.005, 0.01, 0.05,
                                                           0.1,   0.5,   1,    5};
 
-struct Histogram {
-  std::vector<uint64_t> counts;  // per bucket, not cumulative; last = +Inf
-  double sum = 0;
-  uint64_t count = 0;
-};
+using Histogram = fodns::Histogram;
 
 struct BackendStatus {
   int64_t id = 0;
@@ -54,7 +49,7 @@ struct BackendStatus {
   std::string last_error;
   int successes = 0;
   int failures = 0;
-  CheckCounts checks{};                          // by outcome, in the order of kOutcomeNames
+  CheckCounts checks{};                          // by probes::Outcome
   Histogram rtt;                                 // seconds, buckets kRttBuckets
   uint64_t failovers_down = 0;                   // transitions to down since start
   uint64_t failovers_up = 0;                     // transitions to up since start
@@ -100,4 +95,4 @@ class StatusBoard {
   std::shared_ptr<const StatusData> data_;
 };
 
-}  // namespace fodns::app
+}  // namespace fodns::status

@@ -1,10 +1,12 @@
-#include "app/rrl_options.h"
+#include "cli/serve_rrl_options.h"
+
+#include "cli/cli_args.h"
 
 #include <vector>
 
 #include <fmt/format.h>
 
-namespace fodns::app {
+namespace fodns::cli {
 
 void add_rrl_options(cxxopts::Options& options) {
   options.add_options()
@@ -24,14 +26,17 @@ void add_rrl_options(cxxopts::Options& options) {
        cxxopts::value<std::vector<std::string>>(), "PREFIX");
 }
 
-Result<server::RrlConfig> rrl_config(const cxxopts::ParseResult& r, NumberArg number_arg) {
+Result<server::RrlConfig> rrl_config(const cxxopts::ParseResult& r) {
+  auto number_arg = [&r](std::string_view opt, int64_t lo, int64_t hi) {
+    return int_arg("serve", fmt::format("--{}", opt), r[std::string(opt)].as<std::string>(), lo, hi);
+  };
   server::RrlConfig c;
-  c.rate = static_cast<uint32_t>(number_arg("rrl-rate", r["rrl-rate"].as<std::string>(), 0, 1'000'000));
-  c.slip = static_cast<uint32_t>(number_arg("rrl-slip", r["rrl-slip"].as<std::string>(), 0, 100));
+  c.rate = static_cast<uint32_t>(number_arg("rrl-rate", 0, 1'000'000));
+  c.slip = static_cast<uint32_t>(number_arg("rrl-slip", 0, 100));
   c.ipv4_prefix = static_cast<int>(
-      number_arg("rrl-ipv4-prefix", r["rrl-ipv4-prefix"].as<std::string>(), 8, 32));
+      number_arg("rrl-ipv4-prefix", 8, 32));
   c.ipv6_prefix = static_cast<int>(
-      number_arg("rrl-ipv6-prefix", r["rrl-ipv6-prefix"].as<std::string>(), 16, 128));
+      number_arg("rrl-ipv6-prefix", 16, 128));
   c.exempt = server::loopback_exempt();
   if (r.count("rrl-exempt")) {
     auto exempt = server::parse_rrl_exempt(r["rrl-exempt"].as<std::vector<std::string>>());
@@ -41,4 +46,4 @@ Result<server::RrlConfig> rrl_config(const cxxopts::ParseResult& r, NumberArg nu
   return c;
 }
 
-}  // namespace fodns::app
+}  // namespace fodns::cli
