@@ -30,9 +30,16 @@ uint64_t mix(uint64_t h, uint64_t v) {
 }
 
 uint64_t hash_bytes(uint64_t h, const uint8_t* p, size_t n) {
-  for (; n >= 8; p += 8, n -= 8) h = mix(h, load64(p, 8));
-  if (n) h = mix(h, load64(p, n) ^ (uint64_t{n} << 56));
-  return h;
+  if (n >= 8) {
+    const uint8_t* last = p + n - 8;
+    for (; p < last; p += 8) h = mix(h, load64(p, 8));
+    // The tail: the last 8 bytes, overlapping the word before (one fixed-size load,
+    // not a memcpy call per response).
+    return mix(h, load64(last, 8) ^ n);
+  }
+  uint64_t v = n;
+  for (size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
+  return mix(h, v);
 }
 
 uint64_t random_seed() {
