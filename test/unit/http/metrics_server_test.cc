@@ -205,6 +205,32 @@ TEST_CASE("routes, methods and HEAD") {
         std::string::npos);
 }
 
+TEST_CASE("a reused /metrics render never hides a request or a state change made before the scrape") {
+  // Reuse made certain (10 s) instead of depending on how long a render took:
+  // the test used to flake when a slow render made the next scrape reuse it.
+  http::MetricsServerOptions opts;
+  opts.render_reuse_floor_us = 10'000'000;
+  Fixture f(opts);
+  f.publish(true, true);
+  Reply a = request(f.port(), "GET", "/metrics");
+  REQUIRE(a.code == 200);
+  CHECK(a.body.find("fodns_http_requests_total{handler=\"status\",code=\"200\"} 0\n") !=
+        std::string::npos);
+  // Nothing else happened: the same render is served (the storm case).
+  Reply b = request(f.port(), "GET", "/metrics");
+  CHECK(b.body == a.body);
+  CHECK(request(f.port(), "GET", "/status").code == 200);
+  Reply c = request(f.port(), "GET", "/metrics");
+  CHECK(c.body.find("fodns_http_requests_total{handler=\"status\",code=\"200\"} 1\n") !=
+        std::string::npos);
+  // A new board (a state change) is seen at the next scrape as well.
+  f.publish(true, false);
+  Reply d = request(f.port(), "GET", "/metrics");
+  CHECK(d.body != c.body);
+  CHECK(d.body.find("fodns_http_requests_total{handler=\"metrics\",code=\"200\"} 3\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("healthz: 503 with a reason until a snapshot is loaded and listeners are up") {
   Fixture f;
   Reply r = request(f.port(), "GET", "/healthz");
