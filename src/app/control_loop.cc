@@ -30,6 +30,7 @@ void patch_soa_serial(dns::ZoneContent& z) {
 ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
                          health::ProbeRunner::Factory probe_factory, StatusBoard* board)
     : config_(std::move(config)), publisher_(publisher), board_(board) {
+  db_watch_ = DatabaseWatch(config_.db_path);
   uv_loop_init(&loop_);
   for (uv_timer_t* t : {&poll_, &save_, &republish_}) {
     uv_timer_init(&loop_, t);
@@ -53,6 +54,7 @@ ControlLoop::~ControlLoop() {
 
 void ControlLoop::log_error_once(const std::string& what, const std::string& msg) {
   if (msg == last_error_) return;
+  if (!current_) return;  // nothing served yet: the caller returns the error and serve exits on it
   log::error("msg=\"{}; still serving the last snapshot\" error=\"{}\"", what, msg);
   last_error_ = msg;
 }
@@ -116,10 +118,17 @@ void ControlLoop::stop() {
 void ControlLoop::on_poll(uv_timer_t* t) {
   auto* self = static_cast<ControlLoop*>(t->data);
   try {
-    if (self->db_->data_version() == self->data_version_) return;
+    // Broken database (issue 14): DatabaseWatch logs once per episode, reload() reports to it.
+    if (!self->db_watch_.check_file()) return;
+    bool unchanged = self->db_->data_version() == self->data_version_;
+    if (unchanged && self->db_watch_.readable()) {
+      self->db_watch_.read_ok();
+      return;
+    }
+    if (!self->db_watch_.retry_due()) return;
     if (self->reload()) (void)self->republish("database changed", false);
   } catch (const std::exception& e) {
-    self->log_error_once("cannot read database", e.what());
+    self->db_watch_.read_failed("cannot read database", e.what());
   }
 }
 
@@ -227,9 +236,10 @@ Status ControlLoop::reload() {
     if (monitor_) monitor_->sync(backends, states);
     backends_config_ = std::move(backends);
     backend_states_ = std::move(states);
+    db_watch_.read_ok();
     return ok_status();
   } catch (const std::exception& e) {
-    log_error_once("cannot read database", e.what());
+    db_watch_.read_failed("cannot read database", e.what(), current_ != nullptr);
     return make_error("{}", e.what());
   }
 }
@@ -440,6 +450,7 @@ void ControlLoop::publish_status() {
     d->probe_rounds_skipped = monitor_->runner().skipped_rounds();
   }
   d->listeners_up = listeners_up_;
+  db_watch_.fill(*d);
   if (!d->snapshot_loaded) d->not_ready_reason = "no snapshot loaded";
   else if (!listeners_up_) d->not_ready_reason = "DNS listeners not up";
   board_->publish(std::move(d));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/backend_monitor.h"
+#include "app/database_watch.h"
 #include "app/status_board.h"
 #include "app/transfer_keeper.h"
 #include "common/result.h"
@@ -98,6 +99,7 @@ class ControlLoop {
   std::vector<ZoneSlot> slots_;
   zone::SnapshotPtr current_;
   std::string last_error_;
+  DatabaseWatch db_watch_{""};  // set to config_.db_path by the constructor
   StatusBoard* board_;
   bool listeners_up_ = false;
   int64_t published_ms_ = 0;

@@ -81,6 +81,13 @@ void yield_to_dns_workers() {
     log::warn("msg=\"http: cannot lower the HTTP thread's priority\" error=\"{}\"", std::strerror(errno));
 }
 
+// A /healthz body: one line, whatever the reason's text holds.
+std::string one_line(std::string text) {
+  for (char& ch : text)
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  return text + "\n";
+}
+
 void free_holder(void* cls) {
   delete static_cast<std::shared_ptr<const fmt::memory_buffer>*>(cls);
 }
@@ -299,12 +306,14 @@ std::string MetricsServer::render_metrics_text() const {
 std::pair<int, std::string> MetricsServer::health() const {
   auto st = board_.get();
   if (!st) return {503, "starting: no status published yet\n"};
-  if (st->snapshot_loaded && st->listeners_up) return {200, "ok\n"};
+  if (st->snapshot_loaded && st->listeners_up) {
+    // Still answering DNS, so 200 (a restart would not help), but not silently.
+    if (!st->degraded_reason.empty()) return {200, one_line("degraded: " + st->degraded_reason)};
+    return {200, "ok\n"};
+  }
   std::string reason = st->not_ready_reason;
   if (reason.empty()) reason = !st->snapshot_loaded ? "no snapshot loaded" : "DNS listeners not up";
-  for (char& ch : reason)
-    if (ch == '\n' || ch == '\r') ch = ' ';
-  return {503, reason + "\n"};
+  return {503, one_line(std::move(reason))};
 }
 
 std::string MetricsServer::status_json() const {

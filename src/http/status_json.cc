@@ -99,7 +99,10 @@ std::string render_status_json(const app::StatusData& st) {
     fmt::format_to(std::back_inserter(out), "\",\"serial\":{},\"records\":{}}}", z.serial,
                    z.records_stored);
   }
-  out += "]}\n";
+  // Not in the stored state the CLI reads: what this server sees right now.
+  out += "],\"degraded\":";
+  str_or_null(out, st.degraded_reason);
+  out += "}\n";
   return out;
 }
 

@@ -251,6 +251,31 @@ TEST_CASE("healthz: 503 with a reason until a snapshot is loaded and listeners a
   CHECK(request(f.port(), "HEAD", "/healthz").code == 200);
 }
 
+TEST_CASE("healthz: 200 but degraded while the database is unreadable; metrics say so") {
+  Fixture f;
+  auto d = std::make_shared<app::StatusData>();
+  d->snapshot_loaded = true;
+  d->listeners_up = true;
+  d->database_readable = false;
+  d->database_last_good_read_ms = 1'700'000'000'500;
+  d->degraded_reason = "database unreadable since 2026-12-05T19:50:01Z: cannot read\ndatabase";
+  f.board.publish(d);
+  Reply r = request(f.port(), "GET", "/healthz");
+  CHECK(r.code == 200);  // DNS is still answered from the last snapshot
+  CHECK(r.body == "degraded: database unreadable since 2026-12-05T19:50:01Z: cannot read database\n");
+  Reply s = request(f.port(), "GET", "/status");
+  CHECK(s.body.find("\"degraded\":\"database unreadable since 2026-12-05T19:50:01Z") !=
+        std::string::npos);
+  Reply m = request(f.port(), "GET", "/metrics");
+  CHECK(m.body.find("\nfodns_database_readable 0\n") != std::string::npos);
+  CHECK(m.body.find("\nfodns_database_last_read_timestamp_seconds 1700000000.500\n") !=
+        std::string::npos);
+  f.publish(true, true);
+  m = request(f.port(), "GET", "/metrics");
+  CHECK(m.body.find("\nfodns_database_readable 1\n") != std::string::npos);
+  CHECK(request(f.port(), "GET", "/healthz").body == "ok\n");
+}
+
 TEST_CASE("oversized headers are refused, the server goes on") {
   Fixture f;
   f.publish(true, true);
