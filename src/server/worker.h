@@ -77,6 +77,7 @@ class Worker {
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   WorkerCounters counters_;
   QuerySampler sampler_;
+  TransferLogBudget transfer_log_;  // every AXFR/IXFR is logged, within this budget
 };
 
 }  // namespace fodns::server
