@@ -39,7 +39,7 @@ TEST_CASE("status JSON has the CLI's shape") {
         "\"last_result\":null,\"last_error\":null,\"successes\":0,\"failures\":0,"
         "\"drained\":true,\"drain_reason\":\"maintenance\\n\"}],"
         "\"zones\":[{\"name\":\"example.net.\",\"serial\":7,\"records\":12}],"
-        "\"degraded\":null}\n");
+        "\"degraded\":null,\"probing\":false}\n");
 }
 
 TEST_CASE("JSON escaping of control characters") {
@@ -53,5 +53,5 @@ TEST_CASE("status JSON says when the server is degraded") {
   st.degraded_reason = "database unreadable since 2026-12-05T19:50:01Z: \"x\"";
   CHECK(http::render_status_json(st) ==
         "{\"backends\":[],\"zones\":[],\"degraded\":\"database unreadable since "
-        "2026-12-05T19:50:01Z: \\\"x\\\"\"}\n");
+        "2026-12-05T19:50:01Z: \\\"x\\\"\",\"probing\":null}\n");
 }
