@@ -40,9 +40,10 @@ int run_events(const Context& ctx, int argc, char** argv) {
   opts.add_options()
       ("limit", fmt::format("how many events, 1..{}", kMaxLimit),
        cxxopts::value<std::string>()->default_value(std::to_string(kDefaultLimit)), "N")
-      ("backend", "only the events of this backend", cxxopts::value<std::string>(), "NAME")
-      ("since", "only the events of the last DURATION (30s, 15m, 2h, 7d)",
-       cxxopts::value<std::string>(), "DURATION")
+      ("backend", "only the events of this backend (default: every backend)",
+       cxxopts::value<std::string>(), "NAME")
+      ("since", "only the events of the last DUR: 30s, 15m, 2h, 7d (default: any time)",
+       cxxopts::value<std::string>(), "DUR")
       ("json", "print a JSON array of {id, at_ms, time, backend, from, to, reason} "
                "(default: off, lines)")
       ("h,help", "print this help");
