@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include "common/log.h"
 #include "common/progress.h"
@@ -223,6 +224,14 @@ Status ControlLoop::reload() {
       }
       slots.push_back(std::move(slot));
     }
+    // What each governed zone served before, so that republish() logs a CLI edit
+    // (a drain) that changed the answers as changed, as it does a health change.
+    std::unordered_map<int64_t, uint64_t> served_before;
+    for (const auto& old : slots_) served_before[old.zone_id] = old.hash;
+    for (auto& sl : slots) {
+      auto it = served_before.find(sl.zone_id);
+      if (it != served_before.end() && sl.governed) sl.hash = it->second;
+    }
     data_version_ = version;
     slots_ = std::move(slots);  // a reload is a new baseline: the CLI bumped serials itself
     zones.clear();
@@ -251,7 +260,8 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     size_t slot;
     dns::ZoneContent served;
     uint64_t hash;
-    bool changed;
+    bool changed;          // by health: bump the serial here
+    bool answers_changed;  // by health or by a CLI edit (which bumped the serial itself)
   };
   std::vector<Pending> pending;
   for (size_t i = 0; i < slots_.size(); ++i) {
@@ -261,7 +271,8 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     uint64_t h = served_hash(served);
     if (slot.compiled && h == slot.hash) continue;  // same answers: nothing to do
     bool changed = slot.compiled != nullptr && count_changes;
-    pending.push_back({i, std::move(served), h, changed});
+    bool answers_changed = changed || (slot.hash != 0 && h != slot.hash);  // see reload()
+    pending.push_back({i, std::move(served), h, changed, answers_changed});
   }
   size_t changed = 0;
   // Serial bumps, events and states go to SQLite in one transaction, before the answers change.
@@ -319,7 +330,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     slot.compiled = *compiled;
     slot.hash = p.hash;
     slot.records_served = p.served.rrs.size();
-    changed += p.changed;
+    changed += p.answers_changed;
   }
   std::vector<zone::CompiledZonePtr> compiled;
   compiled.reserve(slots_.size());

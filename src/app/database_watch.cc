@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include "common/log.h"
 #include "store/backend_repo.h"
@@ -29,17 +30,35 @@ std::string utc_seconds(int64_t unix_ms) {
 DatabaseWatch::DatabaseWatch(std::string path, NowMs now_ms)
     : path_(std::move(path)), now_ms_(now_ms ? std::move(now_ms) : NowMs(store::unix_now_ms)) {}
 
+DatabaseWatch::~DatabaseWatch() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+DatabaseWatch::DatabaseWatch(DatabaseWatch&& o) noexcept { *this = std::move(o); }
+
+DatabaseWatch& DatabaseWatch::operator=(DatabaseWatch&& o) noexcept {
+  if (this == &o) return *this;
+  if (fd_ >= 0) ::close(fd_);
+  path_ = std::move(o.path_);
+  fd_ = std::exchange(o.fd_, -1);
+  now_ms_ = std::move(o.now_ms_);
+  last_good_read_ms_ = o.last_good_read_ms_;
+  unreadable_since_ms_ = o.unreadable_since_ms_;
+  last_retry_ms_ = o.last_retry_ms_;
+  error_ = std::move(o.error_);
+  return *this;
+}
+
 bool DatabaseWatch::check_file() {
   if (path_.empty() || path_ == ":memory:") return true;
-  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  if (fd_ < 0) fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
     read_failed("cannot open database file", std::strerror(errno));
     return false;
   }
   char header[100];
-  ssize_t n = ::pread(fd, header, sizeof header, 0);
+  ssize_t n = ::pread(fd_, header, sizeof header, 0);
   int err = errno;
-  ::close(fd);
   if (n < 0) {
     read_failed("cannot read database file", std::strerror(err));
     return false;

@@ -19,10 +19,16 @@ class DatabaseWatch {
  public:
   using NowMs = std::function<int64_t()>;  // unix ms; injectable for tests
   explicit DatabaseWatch(std::string path, NowMs now_ms = {});
+  ~DatabaseWatch();
+  DatabaseWatch(DatabaseWatch&& other) noexcept;
+  DatabaseWatch& operator=(DatabaseWatch&& other) noexcept;
 
-  /// Looks at the file itself (one open + pread of its 100-byte header, no
-  /// SQLite): SQLite keeps pages cached, so an overwritten or truncated file
-  /// could go unseen until the next commit. A bad file counts as a failed read.
+  /// Looks at the file itself (one pread of its 100-byte header, no SQLite):
+  /// SQLite keeps pages cached, so an overwritten or truncated file could go
+  /// unseen until the next commit. A bad file counts as a failed read.
+  /// The file is opened once and kept open: closing any descriptor of a file
+  /// drops every POSIX lock the process holds on it, SQLite's included. So the
+  /// owner must destroy this after closing its SQLite connection.
   /// @return false when the file is not a readable SQLite database.
   bool check_file();
   /// A read through SQLite succeeded. Logs once when this ends an episode.
@@ -45,6 +51,7 @@ class DatabaseWatch {
 
  private:
   std::string path_;
+  int fd_ = -1;  // see check_file()
   NowMs now_ms_;
   int64_t last_good_read_ms_ = 0;
   int64_t unreadable_since_ms_ = 0;
