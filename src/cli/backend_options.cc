@@ -49,13 +49,13 @@ void check_sip_uri(std::string_view command, std::string_view uri) {
   if (!scheme || uri.size() <= (lower(uri, 4) == "sip:" ? 4u : 5u)) {
     throw UsageError(fmt::format(
         "{}: --sip-uri '{}' must start with sip: or sips: (e.g. sip:ping@192.0.2.10:5060)",
-        command, uri));
+        command, printable(uri)));
   }
   // The URI goes into the request line: no blanks or control characters (RFC 3261 §25.1).
   for (char c : uri) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
       throw UsageError(fmt::format("{}: --sip-uri '{}' contains a blank or a control character",
-                                   command, uri));
+                                   command, printable(uri)));
     }
   }
 }

@@ -34,4 +34,8 @@ std::string format_utc(int64_t unix_ms, bool millis);
 /// An age for people: "850ms", "42s", "3m12s", "2h05m", "3d04h".
 std::string format_age(int64_t ms);
 
+/// `text` made safe to quote in a one-line message: CR, LF, tab and other control
+/// bytes as \r \n \t \xNN, so that a bad value cannot forge or split lines.
+std::string printable(std::string_view text);
+
 }  // namespace fodns::cli

@@ -89,6 +89,18 @@ int find_command(int argc, char** argv) {
   return argc;
 }
 
+// "fodns record add" for the message of an error that escaped a command (a full
+// disk, a broken database), so that a script's log says which command failed.
+std::string command_label(int argc, char** argv) {
+  int cmd = find_command(argc, argv);
+  if (cmd >= argc) return "fodns";
+  std::string label = fmt::format("fodns {}", argv[cmd]);
+  if (cmd + 1 < argc && argv[cmd + 1][0] != '-' && std::string_view(argv[cmd]) != "status" &&
+      std::string_view(argv[cmd]) != "events")
+    label += fmt::format(" {}", argv[cmd + 1]);
+  return label;
+}
+
 }  // namespace
 
 std::string default_db_path() {
@@ -169,6 +181,7 @@ bool print_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Con
 }
 
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  std::string db_path;  // for storage errors that do not say which file
   try {
     int cmd = find_command(argc, argv);
     cxxopts::Options opts("fodns", "Failover DNS for SIP/VoIP: authoritative server and its CLI");
@@ -189,6 +202,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       return global.count("help") ? kExitOk : kExitUsage;
     }
     Context ctx{global["db"].as<std::string>(), out, err};
+    db_path = ctx.db_path;
     std::string_view command = argv[cmd];
     int sub_argc = argc - cmd;
     char** sub_argv = argv + cmd;
@@ -219,10 +233,13 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     err << e.what() << "\n";
     return kExitRuntime;
   } catch (const store::StoreError& e) {
-    err << "fodns: " << e.what() << "\n";
+    std::string_view msg = e.what();
+    err << command_label(argc, argv) << ": "
+        << (db_path.empty() || msg.find(db_path) != std::string_view::npos ? "" : db_path + ": ")
+        << msg << "\n";
     return kExitRuntime;
   } catch (const std::exception& e) {
-    err << "fodns: " << e.what() << "\n";
+    err << command_label(argc, argv) << ": " << e.what() << "\n";
     return kExitRuntime;
   }
 }

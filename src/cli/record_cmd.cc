@@ -57,6 +57,14 @@ int record_add(const Context& ctx, int argc, char** argv) {
       ("ttl", "TTL in seconds", cxxopts::value<std::string>())
       ("type", "record type (A, AAAA, SRV, NAPTR, TYPE65280...)", cxxopts::value<std::string>());
   opts.parse_positional({"name", "ttl", "type"});
+  // cxxopts takes "-1" for an option ("Option '1' does not exist"): a negative number
+  // before RDATA can only be a TTL given below its range.
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
+    std::string_view a = argv[i];
+    if (a.size() > 1 && a[0] == '-' && a.find_first_not_of("0123456789", 1) == std::string_view::npos)
+      throw UsageError(fmt::format("record add: TTL '{}' is negative (use 0..2147483647; put -- "
+                                   "before RDATA that starts with '-')", a));
+  }
   std::vector<std::string> rdata;
   auto r = parse_options(opts, kCmd, argc, argv, &rdata);
   if (print_help(r, opts, ctx)) return kExitOk;
