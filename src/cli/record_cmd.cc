@@ -61,6 +61,8 @@ int record_add(const Context& ctx, int argc, char** argv) {
   // before RDATA can only be a TTL given below its range.
   for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
     std::string_view a = argv[i];
+    std::string_view before = argv[i - 1];
+    if (before == "--backend" || before == "--priority") continue;  // their own range checks
     if (a.size() > 1 && a[0] == '-' && a.find_first_not_of("0123456789", 1) == std::string_view::npos)
       throw UsageError(fmt::format("record add: TTL '{}' is negative (use 0..2147483647; put -- "
                                    "before RDATA that starts with '-')", a));
