@@ -180,4 +180,16 @@ void apply_backend_options(const Context& ctx, std::string_view command,
   }
 }
 
+std::string_view current_error(const store::BackendState& s) {
+  return s.last_result == "ok" ? std::string_view() : std::string_view(s.last_error);
+}
+
+std::string result_text(const store::BackendState& s) {
+  std::string_view err = current_error(s);
+  if (s.last_result.empty()) return "-";
+  if (err.empty()) return s.last_result;
+  if (err.starts_with(s.last_result)) return std::string(err);
+  return fmt::format("{}: {}", s.last_result, err);
+}
+
 }  // namespace fodns::cli

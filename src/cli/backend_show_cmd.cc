@@ -41,13 +41,7 @@ std::string rdata_text(const store::GovernedRecord& g) {
   if (owner) rr.owner = *owner;
   rr.type = g.type;
   rr.rdata = g.rdata;
-  std::string line = dns::rr_to_text(rr);
-  size_t pos = 0;
-  for (int i = 0; i < 4 && pos != std::string::npos; ++i) {
-    pos = line.find('\t', pos);
-    if (pos != std::string::npos) ++pos;
-  }
-  return pos == std::string::npos ? line : line.substr(pos);
+  return rdata_of_line(dns::rr_to_text(rr));
 }
 
 }  // namespace
@@ -109,7 +103,7 @@ int backend_show(const Context& ctx, int argc, char** argv) {
   }
   auto events = store::recent_events(db, kShowEvents, b.name, 0);
   db.exec("COMMIT");
-  std::string error = s.last_result == "ok" ? std::string() : s.last_error;  // as `status`
+  std::string error(current_error(s));  // as `status`
 
   if (r.count("json")) {
     ctx.out << fmt::format(
@@ -168,9 +162,7 @@ int backend_show(const Context& ctx, int argc, char** argv) {
   if (b.drained)
     ctx.out << fmt::format("  drained   {}\n", b.drain_reason.empty() ? "(no reason given)" : b.drain_reason);
   if (s.last_check_ms) {
-    std::string result = error.empty() ? s.last_result
-                         : error.starts_with(s.last_result) ? error
-                                                            : s.last_result + ": " + error;
+    std::string result = result_text(s);
     ctx.out << fmt::format("  last      {} ({} ago){}, {} successes / {} failures in a row\n", result,
                            format_age(now - s.last_check_ms),
                            s.last_rtt_us < 0 ? std::string()

@@ -119,4 +119,14 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::string rdata_of_line(const std::string& line) {
+  size_t pos = 0;
+  for (int i = 0; i < 4; ++i) {
+    pos = line.find('\t', pos);
+    if (pos == std::string::npos) return {};
+    ++pos;
+  }
+  return line.substr(pos);
+}
+
 }  // namespace fodns::cli

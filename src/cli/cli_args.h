@@ -38,4 +38,7 @@ std::string format_age(int64_t ms);
 /// bytes as \r \n \t \xNN, so that a bad value cannot forge or split lines.
 std::string printable(std::string_view text);
 
+/// "owner\tttl\tIN\tTYPE\trdata", as dns::rr_to_text prints a record -> the rdata part.
+std::string rdata_of_line(const std::string& line);
+
 }  // namespace fodns::cli

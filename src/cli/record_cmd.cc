@@ -186,17 +186,6 @@ int record_rm(const Context& ctx, int argc, char** argv) {
   return kExitOk;
 }
 
-// "owner\tttl\tIN\tTYPE\trdata" as ldns prints it -> the rdata part.
-std::string rdata_text(const std::string& line) {
-  size_t pos = 0;
-  for (int i = 0; i < 4; ++i) {
-    pos = line.find('\t', pos);
-    if (pos == std::string::npos) return {};
-    ++pos;
-  }
-  return line.substr(pos);
-}
-
 int record_list(const Context& ctx, int argc, char** argv) {
   cxxopts::Options opts("fodns record list",
                         "List the records of ZONE, or of every zone, in export order.\n"
@@ -249,7 +238,7 @@ int record_list(const Context& ctx, int argc, char** argv) {
           "{}{{\"zone\":\"{}\",\"name\":\"{}\",\"ttl\":{},\"type\":\"{}\",\"rdata\":\"{}\","
           "\"backend\":{},\"priority\":{}}}",
           first ? "" : ",", json_escape(zone.name), json_escape(dns::name_to_text(rr->owner)),
-          rr->ttl, json_escape(dns::type_to_text(rr->type)), json_escape(rdata_text(line)),
+          rr->ttl, json_escape(dns::type_to_text(rr->type)), json_escape(rdata_of_line(line)),
           g ? "\"" + json_escape(g->backend) + "\"" : "null", g ? g->priority : 0);
       first = false;
     }

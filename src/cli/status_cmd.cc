@@ -30,21 +30,6 @@ std::string json_str_or_null(std::string_view s) {
 
 std::string json_int_or_null(int64_t v) { return v ? std::to_string(v) : "null"; }
 
-// An error is shown only with the failing result it explains: a backend that
-// answers again keeps its old error in the database, but it is no longer news.
-std::string_view current_error(const store::BackendState& s) {
-  return s.last_result == "ok" ? std::string_view() : std::string_view(s.last_error);
-}
-
-// "timeout after 800 ms", not "timeout: timeout after 800 ms".
-std::string result_text(const store::BackendState& s) {
-  std::string_view err = current_error(s);
-  if (s.last_result.empty()) return "-";
-  if (err.empty()) return s.last_result;
-  if (err.starts_with(s.last_result)) return std::string(err);
-  return fmt::format("{}: {}", s.last_result, err);
-}
-
 // Whether a `fodns serve` wrote probe results recently enough for these states to
 // be current: the newest result is younger than three intervals plus a timeout
 // (and 5 s for the batched save) of the slowest backend. nullopt: no backends.
