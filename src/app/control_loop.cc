@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include "common/log.h"
 #include "common/progress.h"
@@ -31,6 +32,7 @@ void patch_soa_serial(dns::ZoneContent& z) {
 ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
                          probes::ProbeRunner::Factory probe_factory, status::StatusBoard* board)
     : config_(std::move(config)), publisher_(publisher), board_(board) {
+  db_watch_ = DatabaseWatch(config_.db_path);
   uv_loop_init(&loop_);
   for (uv_timer_t* t : {&poll_, &save_, &republish_}) {
     uv_timer_init(&loop_, t);
@@ -54,6 +56,7 @@ ControlLoop::~ControlLoop() {
 
 void ControlLoop::log_error_once(const std::string& what, const std::string& msg) {
   if (msg == last_error_) return;
+  if (!current_) return;  // nothing served yet: the caller returns the error and serve exits on it
   log::error("msg=\"{}; still serving the last snapshot\" error=\"{}\"", what, msg);
   last_error_ = msg;
 }
@@ -117,10 +120,17 @@ void ControlLoop::stop() {
 void ControlLoop::on_poll(uv_timer_t* t) {
   auto* self = static_cast<ControlLoop*>(t->data);
   try {
-    if (self->db_->data_version() == self->data_version_) return;
+    // Broken database (issue 14): DatabaseWatch logs once per episode, reload() reports to it.
+    if (!self->db_watch_.check_file()) return;
+    bool unchanged = self->db_->data_version() == self->data_version_;
+    if (unchanged && self->db_watch_.readable()) {
+      self->db_watch_.read_ok();
+      return;
+    }
+    if (!self->db_watch_.retry_due()) return;
     if (self->reload()) (void)self->republish("database changed", false);
   } catch (const std::exception& e) {
-    self->log_error_once("cannot read database", e.what());
+    self->db_watch_.read_failed("cannot read database", e.what());
   }
 }
 
@@ -215,6 +225,14 @@ Status ControlLoop::reload() {
       }
       slots.push_back(std::move(slot));
     }
+    // What each governed zone served before, so that republish() logs a CLI edit
+    // (a drain) that changed the answers as changed, as it does a health change.
+    std::unordered_map<int64_t, uint64_t> served_before;
+    for (const auto& old : slots_) served_before[old.zone_id] = old.hash;
+    for (auto& sl : slots) {
+      auto it = served_before.find(sl.zone_id);
+      if (it != served_before.end() && sl.governed) sl.hash = it->second;
+    }
     data_version_ = version;
     slots_ = std::move(slots);  // a reload is a new baseline: the CLI bumped serials itself
     zones.clear();
@@ -228,9 +246,10 @@ Status ControlLoop::reload() {
     if (monitor_) monitor_->sync(backends, states);
     backends_config_ = std::move(backends);
     backend_states_ = std::move(states);
+    db_watch_.read_ok();
     return ok_status();
   } catch (const std::exception& e) {
-    log_error_once("cannot read database", e.what());
+    db_watch_.read_failed("cannot read database", e.what(), current_ != nullptr);
     return make_error("{}", e.what());
   }
 }
@@ -242,7 +261,8 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     size_t slot;
     dns::ZoneContent served;
     uint64_t hash;
-    bool changed;
+    bool changed;          // by health: bump the serial here
+    bool answers_changed;  // by health or by a CLI edit (which bumped the serial itself)
   };
   std::vector<Pending> pending;
   for (size_t i = 0; i < slots_.size(); ++i) {
@@ -252,7 +272,8 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     uint64_t h = served_hash(served);
     if (slot.compiled && h == slot.hash) continue;  // same answers: nothing to do
     bool changed = slot.compiled != nullptr && count_changes;
-    pending.push_back({i, std::move(served), h, changed});
+    bool answers_changed = changed || (slot.hash != 0 && h != slot.hash);  // see reload()
+    pending.push_back({i, std::move(served), h, changed, answers_changed});
   }
   size_t changed = 0;
   // Serial bumps, events and states go to SQLite in one transaction, before the answers change.
@@ -310,7 +331,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     slot.compiled = *compiled;
     slot.hash = p.hash;
     slot.records_served = p.served.rrs.size();
-    changed += p.changed;
+    changed += p.answers_changed;
   }
   std::vector<zone::CompiledZonePtr> compiled;
   compiled.reserve(slots_.size());
@@ -385,6 +406,7 @@ void ControlLoop::publish_status() {
     d->probe_rounds_skipped = monitor_->runner().skipped_rounds();
   }
   d->listeners_up = listeners_up_;
+  db_watch_.fill(*d);
   set_readiness(*d);
   board_->publish(std::move(d));
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/backend_monitor.h"
+#include "app/database_watch.h"
 #include "status/status_board.h"
 #include "app/transfer_keeper.h"
 #include "common/result.h"
@@ -78,6 +79,9 @@ class ControlLoop {
   uv_timer_t poll_{};
   uv_timer_t save_{};
   uv_timer_t republish_{};
+  // Declared before db_ so that it is destroyed after it: it holds a descriptor of the
+  // database file, whose close would drop SQLite's locks (see DatabaseWatch::check_file).
+  DatabaseWatch db_watch_{""};  // set to config_.db_path by the constructor
   std::unique_ptr<store::Db> db_;
   std::unique_ptr<BackendMonitor> monitor_;
   int64_t data_version_ = -1;

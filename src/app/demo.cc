@@ -208,7 +208,8 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
         "\nfodns demo: failover DNS for SIP, live on this machine.\n\n"
         "  zone example.net. from zones/example.net.zone, database {}\n"
         "  backends: sip1 = SIP OPTIONS responder on {}:{} (primary), sip2 on {}:{} (backup)\n"
-        "  every {} s the primary stops answering for {} s; watch the answers move.\n\n"
+        "  {} s from now, and every {} s after that, the primary stops answering for {} s;\n"
+        "  watch the answers move.\n\n"
         "Try, in another terminal:\n"
         "  dig @{} -p {} sip.example.net\n"
         "  dig @{} -p {} _sip._udp.example.net SRV\n"
@@ -217,7 +218,7 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
         "{}"
         "\nCtrl-C stops the demo and removes what it created.\n\n",
         (dir / "demo.db").string(), kPrimaryAddr, sip_port, kBackupAddr, sip_port,
-        state->cycle_ms / 1000, state->down_ms / 1000, host, port, host, port, host, port, host, port,
+        (state->cycle_ms - state->down_ms) / 1000, state->cycle_ms / 1000, state->down_ms / 1000, host, port, host, port, host, port, host, port,
         http_shown.empty() ? std::string()
                            : fmt::format("  curl -s http://{}/metrics | grep fodns_backend_up\n"
                                          "  curl -s http://{}/status\n", http_shown, http_shown));
@@ -242,13 +243,19 @@ int run_demo(const GlobalOptions&, int argc, char** argv) {
     uv_timer_start(state->cycle, toggle, state->cycle_ms - state->down_ms, 0);
     return ok_status();
   };
-  hooks.on_published = [](const PublishEvent& e) {
+  // Each answer once: the first probe round and the start both publish the same one.
+  auto last_answer = std::make_shared<std::string>();
+  hooks.on_published = [last_answer](const PublishEvent& e) {
     for (const auto& t : e.transitions)
       fmt::print("{}  {}: {} -> {} ({})\n", clock_now(), t.backend, health::state_name(t.from),
                  health::state_name(t.to), t.reason);
     if (!e.snapshot || e.snapshot->zone_count() == 0) return;
-    fmt::print("{}  sip.example.net A -> {}   (serial {})\n", clock_now(),
-               current_answer(*e.snapshot, "sip.example.net."), e.snapshot->zone(0).serial());
+    std::string line = fmt::format("sip.example.net A -> {}   (serial {})",
+                                   current_answer(*e.snapshot, "sip.example.net."),
+                                   e.snapshot->zone(0).serial());
+    if (line == *last_answer) return;
+    *last_answer = line;
+    fmt::print("{}  {}\n", clock_now(), line);
     std::fflush(stdout);
   };
   hooks.after_run = [state](ControlLoop&) {

@@ -17,7 +17,8 @@ constexpr std::string_view kBackendUsage =
     "  add NAME --address ADDR --probe sip-options|icmp|tcp [OPTIONS]   add a backend\n"
     "  set NAME [OPTIONS]               change the given settings only\n"
     "  rm NAME [--force]                remove (refused while records use it, unless --force)\n"
-    "  list [--json]                    list backends and their settings\n"
+    "  list [--json]                    list backends, their settings and state\n"
+    "  show NAME [--json]               settings, state, last result, governed records, events\n"
     "  drain NAME [--reason TEXT]       treat as down whatever the probes say (survives restarts)\n"
     "  resume NAME                      end a drain\n"
     "Run `fodns backend SUBCOMMAND --help` for its options.\n";
@@ -146,6 +147,12 @@ int backend_list(const Context& ctx, int argc, char** argv) {
   store::Db db(ctx.db_path);
   auto backends = store::list_backends(db);
   auto counts = store::governed_counts(db);
+  auto states = store::load_backend_states(db);
+  auto state_of = [&](const store::Backend& b) -> std::string {  // as `status`: a drain wins
+    if (b.drained) return "drained";
+    auto it = states.find(b.id);
+    return it == states.end() ? "unknown" : it->second.state;
+  };
   auto records = [&](int64_t id) {
     auto it = counts.find(id);
     return it == counts.end() ? int64_t{0} : it->second;
@@ -157,12 +164,13 @@ int backend_list(const Context& ctx, int argc, char** argv) {
       ctx.out << fmt::format(
           "{}{{\"name\":\"{}\",\"address\":\"{}\",\"port\":{},\"probe\":\"{}\",\"transport\":\"{}\","
           "\"interval_ms\":{},\"timeout_ms\":{},\"rise\":{},\"fall\":{},\"alive_codes\":\"{}\","
-          "\"sip_uri\":{},\"drained\":{},\"drain_reason\":{},\"records\":{}}}",
+          "\"sip_uri\":{},\"drained\":{},\"drain_reason\":{},\"records\":{},\"state\":\"{}\"}}",
           i ? "," : "", json_escape(b.name), b.address, b.port, b.probe, b.transport,
           b.interval_ms, b.timeout_ms, b.rise, b.fall, json_escape(b.alive_codes),
           b.sip_uri.empty() ? "null" : "\"" + json_escape(b.sip_uri) + "\"",
           b.drained ? "true" : "false",
-          b.drain_reason.empty() ? "null" : "\"" + json_escape(b.drain_reason) + "\"", records(b.id));
+          b.drain_reason.empty() ? "null" : "\"" + json_escape(b.drain_reason) + "\"", records(b.id),
+          state_of(b));
     }
     ctx.out << "]\n";
     return kExitOk;
@@ -172,9 +180,9 @@ int backend_list(const Context& ctx, int argc, char** argv) {
     nw = std::max(nw, b.name.size());
     aw = std::max(aw, address_port(b).size());
   }
-  ctx.out << fmt::format("{:<{}}  {:<{}}  {:<15}  {:>8}  {:>8}  {:>4}  {:>4}  {:>7}  {}\n", "NAME",
-                         nw, "ADDRESS", aw, "PROBE", "INTERVAL", "TIMEOUT", "RISE", "FALL",
-                         "RECORDS", "NOTES");
+  ctx.out << fmt::format("{:<{}}  {:<{}}  {:<15}  {:<7}  {:>8}  {:>8}  {:>4}  {:>4}  {:>7}  {}\n",
+                         "NAME", nw, "ADDRESS", aw, "PROBE", "STATE", "INTERVAL", "TIMEOUT", "RISE",
+                         "FALL", "RECORDS", "NOTES");
   for (const auto& b : backends) {
     std::string probe = b.probe == "sip-options" ? "sip-options/" + b.transport : b.probe;
     std::string notes;
@@ -183,8 +191,8 @@ int backend_list(const Context& ctx, int argc, char** argv) {
     if (b.drained) {
       notes += b.drain_reason.empty() ? " DRAINED" : " DRAINED: " + b.drain_reason;
     }
-    ctx.out << fmt::format("{:<{}}  {:<{}}  {:<15}  {:>8}  {:>8}  {:>4}  {:>4}  {:>7}  {}\n",
-                           b.name, nw, address_port(b), aw, probe,
+    ctx.out << fmt::format("{:<{}}  {:<{}}  {:<15}  {:<7}  {:>8}  {:>8}  {:>4}  {:>4}  {:>7}  {}\n",
+                           b.name, nw, address_port(b), aw, probe, state_of(b),
                            format_duration_ms(b.interval_ms), format_duration_ms(b.timeout_ms),
                            b.rise, b.fall, records(b.id), notes.starts_with(' ') ? notes.substr(1) : notes);
   }
@@ -223,6 +231,7 @@ int run_backend(const Context& ctx, int argc, char** argv) {
   if (sub == "set") return backend_set(ctx, argc - 1, argv + 1);
   if (sub == "rm") return backend_rm(ctx, argc - 1, argv + 1);
   if (sub == "list") return backend_list(ctx, argc - 1, argv + 1);
+  if (sub == "show") return backend_show(ctx, argc - 1, argv + 1);
   if (sub == "drain") return backend_drain(ctx, argc - 1, argv + 1, true);
   if (sub == "resume") return backend_drain(ctx, argc - 1, argv + 1, false);
   ctx.err << fmt::format("backend: unknown subcommand '{}'\n", sub) << kBackendUsage;

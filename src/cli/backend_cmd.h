@@ -13,6 +13,9 @@ namespace fodns::cli {
 /// `backend drain` (drain = true) and `backend resume`.
 int backend_drain(const Context& ctx, int argc, char** argv, bool drain);
 
+/// `backend show NAME [--json]` (backend_show_cmd.cc).
+int backend_show(const Context& ctx, int argc, char** argv);
+
 /// The backend called `name`, or DataError "CMD: no backend 'NAME'".
 store::Backend backend_named(std::string_view command, store::Db& db, std::string_view name);
 

@@ -49,13 +49,13 @@ void check_sip_uri(std::string_view command, std::string_view uri) {
   if (!scheme || uri.size() <= (lower(uri, 4) == "sip:" ? 4u : 5u)) {
     throw UsageError(fmt::format(
         "{}: --sip-uri '{}' must start with sip: or sips: (e.g. sip:ping@192.0.2.10:5060)",
-        command, uri));
+        command, printable(uri)));
   }
   // The URI goes into the request line: no blanks or control characters (RFC 3261 §25.1).
   for (char c : uri) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
       throw UsageError(fmt::format("{}: --sip-uri '{}' contains a blank or a control character",
-                                   command, uri));
+                                   command, printable(uri)));
     }
   }
 }
@@ -178,6 +178,18 @@ void apply_backend_options(const Context& ctx, std::string_view command,
         "skip rounds (make the timeout at most the interval)",
         command, format_duration_ms(b.timeout_ms), format_duration_ms(b.interval_ms)));
   }
+}
+
+std::string_view current_error(const store::BackendState& s) {
+  return s.last_result == "ok" ? std::string_view() : std::string_view(s.last_error);
+}
+
+std::string result_text(const store::BackendState& s) {
+  std::string_view err = current_error(s);
+  if (s.last_result.empty()) return "-";
+  if (err.empty()) return s.last_result;
+  if (err.starts_with(s.last_result)) return std::string(err);
+  return fmt::format("{}: {}", s.last_result, err);
 }
 
 }  // namespace fodns::cli

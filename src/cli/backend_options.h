@@ -29,4 +29,11 @@ void check_backend_name(std::string_view command, std::string_view name);
 /// "192.0.2.10:5060", "[2001:db8::1]:5060".
 std::string address_port(const store::Backend& b);
 
+/// The stored error, only next to the failing result it explains: a backend that
+/// answers again keeps its old error in the database, but it is no longer news.
+std::string_view current_error(const store::BackendState& s);
+/// "ok", "timeout after 800 ms" (not "timeout: timeout after 800 ms"),
+/// "bad_status: SIP 503 Service Unavailable"; "-" before the first probe.
+std::string result_text(const store::BackendState& s);
+
 }  // namespace fodns::cli

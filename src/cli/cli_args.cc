@@ -105,4 +105,28 @@ std::string format_age(int64_t ms) {
   return fmt::format("{}d{:02}h", s / 86400, (s % 86400) / 3600);
 }
 
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\r') out += "\\r";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
+}
+
+std::string rdata_of_line(const std::string& line) {
+  size_t pos = 0;
+  for (int i = 0; i < 4; ++i) {
+    pos = line.find('\t', pos);
+    if (pos == std::string::npos) return {};
+    ++pos;
+  }
+  return line.substr(pos);
+}
+
 }  // namespace fodns::cli

@@ -34,4 +34,11 @@ std::string format_utc(int64_t unix_ms, bool millis);
 /// An age for people: "850ms", "42s", "3m12s", "2h05m", "3d04h".
 std::string format_age(int64_t ms);
 
+/// `text` made safe to quote in a one-line message: CR, LF, tab and other control
+/// bytes as \r \n \t \xNN, so that a bad value cannot forge or split lines.
+std::string printable(std::string_view text);
+
+/// "owner\tttl\tIN\tTYPE\trdata", as dns::rr_to_text prints a record -> the rdata part.
+std::string rdata_of_line(const std::string& line);
+
 }  // namespace fodns::cli

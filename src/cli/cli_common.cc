@@ -32,12 +32,14 @@ constexpr std::string_view kCommands =
     "  backend add NAME --address ADDR --probe KIND [...]  add a probed backend\n"
     "  backend set NAME [OPTIONS]                     change a backend's probe settings\n"
     "  backend rm NAME [--force]                      remove a backend\n"
-    "  backend list [--json]                          list backends\n"
+    "  backend list [--json]                          list backends and their state\n"
+    "  backend show NAME [--json]                     one backend: state, records, events\n"
     "  backend drain NAME [--reason TEXT]             take a backend out of the answers\n"
     "  backend resume NAME                            end a drain\n"
     "  rrset set NAME TYPE [--all-down open|closed] [--ttl N]  failover policy of an RRset\n"
     "  status [--json]                                backends' health and zones' serials\n"
-    "  events [--limit N] [--json]                    history of backend state changes\n"
+    "  events [--backend NAME] [--since DURATION] [--limit N] [--json]\n"
+    "                                                 history of backend state changes\n"
     "  tsig add NAME [--algorithm ALG] (--secret BASE64 | --generate)  add a TSIG key\n"
     "  tsig list [--json]                             TSIG keys (never their secrets)\n"
     "  tsig rm NAME                                   remove a TSIG key\n"
@@ -88,6 +90,18 @@ int find_command(int argc, char** argv) {
     if (argv[i][0] != '-') return i;
   }
   return argc;
+}
+
+// "fodns record add" for the message of an error that escaped a command (a full
+// disk, a broken database), so that a script's log says which command failed.
+std::string command_label(int argc, char** argv) {
+  int cmd = find_command(argc, argv);
+  if (cmd >= argc) return "fodns";
+  std::string label = fmt::format("fodns {}", argv[cmd]);
+  if (cmd + 1 < argc && argv[cmd + 1][0] != '-' && std::string_view(argv[cmd]) != "status" &&
+      std::string_view(argv[cmd]) != "events")
+    label += fmt::format(" {}", argv[cmd + 1]);
+  return label;
 }
 
 }  // namespace
@@ -149,6 +163,7 @@ bool print_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Con
 }
 
 int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  std::string db_path;  // for storage errors that do not say which file
   try {
     int cmd = find_command(argc, argv);
     cxxopts::Options opts("fodns", "Failover DNS for SIP/VoIP: authoritative server and its CLI");
@@ -169,6 +184,7 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
       return global.count("help") ? kExitOk : kExitUsage;
     }
     Context ctx{global["db"].as<std::string>(), out, err};
+    db_path = ctx.db_path;
     std::string_view command = argv[cmd];
     int sub_argc = argc - cmd;
     char** sub_argv = argv + cmd;
@@ -197,10 +213,13 @@ int run_cli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     err << e.what() << "\n";
     return kExitRuntime;
   } catch (const store::StoreError& e) {
-    err << "fodns: " << e.what() << "\n";
+    std::string_view msg = e.what();
+    err << command_label(argc, argv) << ": "
+        << (db_path.empty() || msg.find(db_path) != std::string_view::npos ? "" : db_path + ": ")
+        << msg << "\n";
     return kExitRuntime;
   } catch (const std::exception& e) {
-    err << "fodns: " << e.what() << "\n";
+    err << command_label(argc, argv) << ": " << e.what() << "\n";
     return kExitRuntime;
   }
 }

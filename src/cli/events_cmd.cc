@@ -1,7 +1,9 @@
-// `fodns events [--limit N] [--json]`: the newest N state changes and drains, oldest first,
+// `fodns events [--limit N] [--backend NAME] [--since DURATION] [--json]`: the newest N
+// state changes and drains (of one backend, within a time), oldest first,
 // as `fodns serve` and `fodns backend drain|resume` wrote them. Read-only.
 #include <fmt/format.h>
 
+#include "cli/backend_options.h"
 #include "cli/cli_args.h"
 #include "cli/cli_common.h"
 #include "store/backend_repo.h"
@@ -11,6 +13,23 @@ namespace fodns::cli {
 namespace {
 constexpr int64_t kDefaultLimit = 20;
 constexpr int64_t kMaxLimit = 100000;
+constexpr int64_t kMaxSinceDays = 3650;
+
+// --since: a duration as --interval takes it (250ms, 30s, 5m), or hours and days (2h, 7d).
+int64_t since_ms_arg(std::string_view text) {
+  for (auto [unit, scale] : {std::pair{'h', int64_t{3'600'000}}, std::pair{'d', int64_t{86'400'000}}}) {
+    if (text.size() < 2 || text.back() != unit) continue;
+    int64_t n = int_arg("events", "--since", text.substr(0, text.size() - 1), 1,
+                        kMaxSinceDays * 86'400'000 / scale);
+    return n * scale;
+  }
+  auto ms = parse_duration_ms(text);
+  if (!ms || *ms <= 0)
+    throw UsageError(fmt::format(
+        "events: --since '{}' is not a duration (use 30s, 15m, 2h, 7d; at most {}d)", text,
+        kMaxSinceDays));
+  return *ms;
+}
 }  // namespace
 
 int run_events(const Context& ctx, int argc, char** argv) {
@@ -21,6 +40,10 @@ int run_events(const Context& ctx, int argc, char** argv) {
   opts.add_options()
       ("limit", fmt::format("how many events, 1..{}", kMaxLimit),
        cxxopts::value<std::string>()->default_value(std::to_string(kDefaultLimit)), "N")
+      ("backend", "only the events of this backend (default: every backend)",
+       cxxopts::value<std::string>(), "NAME")
+      ("since", "only the events of the last DUR: 30s, 15m, 2h, 7d (default: any time)",
+       cxxopts::value<std::string>(), "DUR")
       ("json", "print a JSON array of {id, at_ms, time, backend, from, to, reason} "
                "(default: off, lines)")
       ("h,help", "print this help");
@@ -28,8 +51,13 @@ int run_events(const Context& ctx, int argc, char** argv) {
   if (print_help(r, opts, ctx)) return kExitOk;
   int64_t limit = int_arg("events", "--limit", r["limit"].as<std::string>(), 1, kMaxLimit);
 
+  int64_t since_ms = r.count("since") ? store::unix_now_ms() - since_ms_arg(r["since"].as<std::string>()) : 0;
+  std::string backend = r.count("backend") ? r["backend"].as<std::string>() : std::string();
+  if (r.count("backend")) check_backend_name("events", backend);
+
   store::Db db(ctx.db_path);
-  auto events = store::recent_events(db, static_cast<int>(limit));
+  // A backend removed since keeps its events: an unknown name is not an error, only empty.
+  auto events = store::recent_events(db, static_cast<int>(limit), backend, since_ms);
   if (r.count("json")) {
     ctx.out << "[";
     for (size_t i = 0; i < events.size(); ++i) {

@@ -57,6 +57,16 @@ int record_add(const Context& ctx, int argc, char** argv) {
       ("ttl", "TTL in seconds", cxxopts::value<std::string>())
       ("type", "record type (A, AAAA, SRV, NAPTR, TYPE65280...)", cxxopts::value<std::string>());
   opts.parse_positional({"name", "ttl", "type"});
+  // cxxopts takes "-1" for an option ("Option '1' does not exist"): a negative number
+  // before RDATA can only be a TTL given below its range.
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
+    std::string_view a = argv[i];
+    std::string_view before = argv[i - 1];
+    if (before == "--backend" || before == "--priority") continue;  // their own range checks
+    if (a.size() > 1 && a[0] == '-' && a.find_first_not_of("0123456789", 1) == std::string_view::npos)
+      throw UsageError(fmt::format("record add: TTL '{}' is negative (use 0..2147483647; put -- "
+                                   "before RDATA that starts with '-')", a));
+  }
   std::vector<std::string> rdata;
   auto r = parse_options(opts, kCmd, argc, argv, &rdata);
   if (print_help(r, opts, ctx)) return kExitOk;
@@ -176,17 +186,6 @@ int record_rm(const Context& ctx, int argc, char** argv) {
   return kExitOk;
 }
 
-// "owner\tttl\tIN\tTYPE\trdata" as ldns prints it -> the rdata part.
-std::string rdata_text(const std::string& line) {
-  size_t pos = 0;
-  for (int i = 0; i < 4; ++i) {
-    pos = line.find('\t', pos);
-    if (pos == std::string::npos) return {};
-    ++pos;
-  }
-  return line.substr(pos);
-}
-
 int record_list(const Context& ctx, int argc, char** argv) {
   cxxopts::Options opts("fodns record list",
                         "List the records of ZONE, or of every zone, in export order.\n"
@@ -239,7 +238,7 @@ int record_list(const Context& ctx, int argc, char** argv) {
           "{}{{\"zone\":\"{}\",\"name\":\"{}\",\"ttl\":{},\"type\":\"{}\",\"rdata\":\"{}\","
           "\"backend\":{},\"priority\":{}}}",
           first ? "" : ",", json_escape(zone.name), json_escape(dns::name_to_text(rr->owner)),
-          rr->ttl, json_escape(dns::type_to_text(rr->type)), json_escape(rdata_text(line)),
+          rr->ttl, json_escape(dns::type_to_text(rr->type)), json_escape(rdata_of_line(line)),
           g ? "\"" + json_escape(g->backend) + "\"" : "null", g ? g->priority : 0);
       first = false;
     }

@@ -4,6 +4,9 @@
 // The JSON shape is the one of the HTTP /status endpoint.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "cli/backend_options.h"
 #include "cli/cli_args.h"
 #include "cli/cli_common.h"
@@ -27,8 +30,28 @@ std::string json_str_or_null(std::string_view s) {
 
 std::string json_int_or_null(int64_t v) { return v ? std::to_string(v) : "null"; }
 
+// Whether a `fodns serve` wrote probe results recently enough for these states to
+// be current: the newest result is younger than three intervals plus a timeout
+// (and 5 s for the batched save) of the slowest backend. nullopt: no backends.
+struct Probing {
+  bool active = false;
+  int64_t newest_check_ms = 0;  // 0: never probed
+};
+std::optional<Probing> probing(const std::vector<Row>& rows, int64_t now_ms) {
+  std::optional<Probing> p;
+  int64_t window = 0;
+  for (const auto& r : rows) {
+    if (r.b.drained) continue;  // a drained backend is still probed, but says nothing alone
+    if (!p) p = Probing{};
+    p->newest_check_ms = std::max(p->newest_check_ms, r.s.last_check_ms);
+    window = std::max(window, 3 * r.b.interval_ms + r.b.timeout_ms + 5000);
+  }
+  if (p) p->active = p->newest_check_ms > 0 && now_ms - p->newest_check_ms <= window;
+  return p;
+}
+
 void print_json(const Context& ctx, const std::vector<Row>& rows,
-                const std::vector<store::ZoneInfo>& zones) {
+                const std::vector<store::ZoneInfo>& zones, int64_t now_ms) {
   ctx.out << "{\"backends\":[";
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
@@ -40,7 +63,7 @@ void print_json(const Context& ctx, const std::vector<Row>& rows,
         i ? "," : "", json_escape(r.b.name), r.b.address, r.b.port, r.b.probe, r.b.transport,
         r.state, json_int_or_null(r.since_ms), json_int_or_null(r.s.last_check_ms),
         r.s.last_rtt_us < 0 ? "null" : fmt::format("{:.3f}", static_cast<double>(r.s.last_rtt_us) / 1000),
-        json_str_or_null(r.s.last_result), json_str_or_null(r.s.last_error), r.s.successes,
+        json_str_or_null(r.s.last_result), json_str_or_null(current_error(r.s)), r.s.successes,
         r.s.failures, r.b.drained ? "true" : "false", json_str_or_null(r.b.drain_reason));
   }
   ctx.out << "],\"zones\":[";
@@ -48,11 +71,25 @@ void print_json(const Context& ctx, const std::vector<Row>& rows,
     ctx.out << fmt::format("{}{{\"name\":\"{}\",\"serial\":{},\"records\":{}}}", i ? "," : "",
                            json_escape(zones[i].name), zones[i].serial, zones[i].record_count);
   }
-  ctx.out << "]}\n";
+  // /status says here whether the server is degraded; the CLI just read the database.
+  auto p = probing(rows, now_ms);
+  ctx.out << "],\"degraded\":null,\"probing\":" << (!p ? "null" : p->active ? "true" : "false")
+          << "}\n";
 }
 
 void print_text(const Context& ctx, const std::vector<Row>& rows,
                 const std::vector<store::ZoneInfo>& zones, int64_t now_ms) {
+  auto p = probing(rows, now_ms);
+  if (p && !p->active) {
+    ctx.out << (p->newest_check_ms == 0
+                    ? "No server has probed these backends yet (is `fodns serve` running on this "
+                      "database?).\n"
+                    : fmt::format("No server is probing: the newest result is {} old (is `fodns "
+                                  "serve` running on this database?). The states below are the "
+                                  "last ones stored.\n",
+                                  format_age(now_ms - p->newest_check_ms)));
+    ctx.out << "\n";
+  }
   if (rows.empty()) {
     ctx.out << "no backends (add one with `fodns backend add`)\n";
   } else {
@@ -72,8 +109,7 @@ void print_text(const Context& ctx, const std::vector<Row>& rows,
       std::string rtt = r.s.last_rtt_us < 0
                             ? "-"
                             : fmt::format("{:.1f}ms", static_cast<double>(r.s.last_rtt_us) / 1000);
-      std::string last = r.s.last_result.empty() ? "-" : r.s.last_result;
-      if (!r.s.last_error.empty()) last += ": " + r.s.last_error;
+      std::string last = result_text(r.s);
       if (r.s.last_check_ms) last += fmt::format(" ({} ago)", format_age(now_ms - r.s.last_check_ms));
       if (r.b.drained) {
         last += r.b.drain_reason.empty() ? "; drained" : "; drained: " + r.b.drain_reason;
@@ -131,7 +167,7 @@ int run_status(const Context& ctx, int argc, char** argv) {
   auto zones = store::list_zones(db);
   db.exec("COMMIT");
   if (r.count("json")) {
-    print_json(ctx, rows, zones);
+    print_json(ctx, rows, zones, store::unix_now_ms());
   } else {
     print_text(ctx, rows, zones, store::unix_now_ms());
   }

@@ -1,6 +1,8 @@
 #include "http/metrics_render.h"
 #include "http/metrics_parts.h"
 
+#include "http/database_metrics.h"
+
 #include <fmt/compile.h>
 
 #include <dirent.h>
@@ -266,6 +268,7 @@ void render_metrics(const MetricsInput& in, fmt::memory_buffer& out) {
   if (in.probes) render_probe_metrics(*in.probes, out);
   if (in.schedule) render_schedule(*in.schedule, out);
   render_zones(in, out);
+  render_database_metrics(in.status, out);
   if (in.http) render_http(*in.http, out);
   render_process(in.process, out);
 }

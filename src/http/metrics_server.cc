@@ -81,6 +81,13 @@ void yield_to_dns_workers() {
     log::warn("msg=\"http: cannot lower the HTTP thread's priority\" error=\"{}\"", std::strerror(errno));
 }
 
+// A /healthz body: one line, whatever the reason's text holds.
+std::string one_line(std::string text) {
+  for (char& ch : text)
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  return text + "\n";
+}
+
 void free_holder(void* cls) {
   delete static_cast<std::shared_ptr<const fmt::memory_buffer>*>(cls);
 }
@@ -142,10 +149,11 @@ struct MetricsServer::Access {
         case Handler::Metrics: {
           // The rendered text is shared by reference with libmicrohttpd (no
           // copy of 20 MB for 10,000 backends) and reused by scrapes that
-          // come within 5x its render time (at most 0.5 s): a scrape storm
-          // costs at most ~20% of one core, and slow readers of the same
-          // render share one buffer. Small setups render in microseconds and
-          // so always see fresh counters.
+          // come within 5x its render time (at most 0.5 s) while the board and
+          // the other routes' counts are unchanged: a scrape storm costs at
+          // most ~20% of one core, and slow readers of the same render share
+          // one buffer. Small setups render in microseconds and so almost
+          // always see fresh counters.
           auto* holder = new std::shared_ptr<const fmt::memory_buffer>(self->cached_render());
           const auto& buf = **holder;
           MHD_Response* r = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -287,7 +295,15 @@ std::shared_ptr<const fmt::memory_buffer> MetricsServer::cached_render() {
   auto t0 = std::chrono::steady_clock::now();
   int64_t now_us =
       std::chrono::duration_cast<std::chrono::microseconds>(t0.time_since_epoch()).count();
-  if (cache_ && now_us - cache_at_us_ < std::min<int64_t>(5 * cache_render_us_, 500000))
+  // A cached render is only reused while nothing it shows from the board or
+  // from the other routes has changed, so a scrape never hides a request or a
+  // state change that happened before it; only DNS and probe counters (and this
+  // route's own count) may be up to the reuse window old, as in a scrape that came earlier.
+  std::shared_ptr<const status::StatusData> board = board_.get();
+  uint64_t others = requests_besides_scrapes();
+  int64_t window = std::max<int64_t>(options_.render_reuse_floor_us,
+                                     std::min<int64_t>(5 * cache_render_us_, 500000));
+  if (cache_ && now_us - cache_at_us_ < window && board == cache_board_ && others == cache_others_)
     return cache_;
   auto buf = std::make_shared<fmt::memory_buffer>();
   render_into(*buf);
@@ -295,8 +311,19 @@ std::shared_ptr<const fmt::memory_buffer> MetricsServer::cached_render() {
                          std::chrono::steady_clock::now() - t0)
                          .count();
   cache_at_us_ = now_us;
+  cache_board_ = std::move(board);
+  cache_others_ = others;
   cache_ = std::move(buf);
   return cache_;
+}
+
+uint64_t MetricsServer::requests_besides_scrapes() const {
+  uint64_t n = 0;
+  for (size_t h = 0; h < static_cast<size_t>(Handler::kCount); ++h)
+    for (size_t c = 0; c < kHttpCodes.size(); ++c)
+      if (h != static_cast<size_t>(Handler::Metrics) || kHttpCodes[c] != 200)
+        n += stats_.requests[h][c].load(std::memory_order_relaxed);
+  return n;
 }
 
 std::string MetricsServer::render_metrics_text() const {
@@ -308,12 +335,14 @@ std::string MetricsServer::render_metrics_text() const {
 std::pair<int, std::string> MetricsServer::health() const {
   auto st = board_.get();
   if (!st) return {503, "starting: no status published yet\n"};
-  if (st->snapshot_loaded && st->listeners_up) return {200, "ok\n"};
+  if (st->snapshot_loaded && st->listeners_up) {
+    // Still answering DNS, so 200 (a restart would not help), but not silently.
+    if (!st->degraded_reason.empty()) return {200, one_line("degraded: " + st->degraded_reason)};
+    return {200, "ok\n"};
+  }
   std::string reason = st->not_ready_reason;
   if (reason.empty()) reason = !st->snapshot_loaded ? "no snapshot loaded" : "DNS listeners not up";
-  for (char& ch : reason)
-    if (ch == '\n' || ch == '\r') ch = ' ';
-  return {503, reason + "\n"};
+  return {503, one_line(std::move(reason))};
 }
 
 std::string MetricsServer::status_json() const {

@@ -59,6 +59,9 @@ struct MetricsServerOptions {
   /// Probe schedule punctuality to export (the process-wide one unless a test
   /// gives its own); null leaves those families out.
   const health::ScheduleStats* schedule_stats = &health::schedule_stats();
+  /// Reuse a /metrics render for at least this long (tests: makes reuse certain
+  /// instead of depending on how long a render took); 0 in production.
+  int64_t render_reuse_floor_us = 0;
 };
 
 /// Returns the counters of every DNS worker; the pointers must stay valid for
@@ -109,7 +112,11 @@ class MetricsServer {
   std::string bound_text_;
   mutable HttpStats stats_;
   // Owned by the HTTP thread (libmicrohttpd runs one): see cached_render().
+  /// Requests counted on every route but /metrics 200: a change means the cache is stale.
+  uint64_t requests_besides_scrapes() const;
   std::shared_ptr<const fmt::memory_buffer> cache_;
+  std::shared_ptr<const status::StatusData> cache_board_;  // what cache_ was rendered from
+  uint64_t cache_others_ = 0;
   int64_t cache_at_us_ = 0;
   int64_t cache_render_us_ = 0;
 };

@@ -67,7 +67,8 @@ std::string render_status_json(const status::StatusData& st) {
     out += ",\"last_result\":";
     str_or_null(out, b.last_result);
     out += ",\"last_error\":";
-    str_or_null(out, b.last_error);
+    // As the CLI: an error only next to the failing result it explains.
+    str_or_null(out, b.last_result == "ok" ? std::string_view() : std::string_view(b.last_error));
     fmt::format_to(std::back_inserter(out), ",\"successes\":{},\"failures\":{},\"drained\":{}",
                    b.successes, b.failures, b.drained ? "true" : "false");
     out += ",\"drain_reason\":";
@@ -83,7 +84,13 @@ std::string render_status_json(const status::StatusData& st) {
     fmt::format_to(std::back_inserter(out), "\",\"serial\":{},\"records\":{}}}", z.serial,
                    z.records_stored);
   }
-  out += "]}\n";
+  // Not in the stored state the CLI reads: what this server sees right now.
+  out += "],\"degraded\":";
+  str_or_null(out, st.degraded_reason);
+  // This server probes unless it runs with --no-probes (then no round ever starts).
+  out += ",\"probing\":";
+  out += st.backends.empty() ? "null" : st.probe_rounds > 0 ? "true" : "false";
+  out += "}\n";
   return out;
 }
 

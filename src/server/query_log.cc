@@ -79,6 +79,52 @@ std::optional<uint32_t> parse_query_log_rate(std::string_view text) {
   return n;
 }
 
+bool TransferLogBudget::take(int64_t now) {
+  if (now != second) {
+    second = now;
+    used = 0;
+  }
+  if (used >= kPerSecond) {
+    ++suppressed;
+    return false;
+  }
+  ++used;
+  return true;
+}
+
+void log_transfer(const sockaddr* peer, const dns::Query& q, const xfr::TransferReply& reply,
+                  Transport transport, int worker, TransferLogBudget& budget, int64_t now) {
+  if (log::level() > log::Level::Info || !budget.take(now)) return;
+  Buf b;  // inline buffer, as for query lines: nothing here may block the worker for long
+  b.append(std::string_view("msg=\"transfer\" client="));
+  append_peer(b, peer);
+  b.append(std::string_view(" zone="));
+  append_qname(b, q);
+  fmt::format_to(std::back_inserter(b), " kind={} key=", q.qtype == 251 ? "IXFR" : "AXFR");
+  if (reply.key.empty()) {
+    b.push_back('-');
+  } else {
+    b.push_back('"');
+    for (char c : reply.key) {  // a name from the wire: escape what would break the field
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') fmt::format_to(std::back_inserter(b), "\\{:03}", u);
+      else b.push_back(c);
+    }
+    b.push_back('"');
+  }
+  b.append(std::string_view(" serial="));
+  if (reply.serial) fmt::format_to(std::back_inserter(b), "{}", reply.serial);
+  else b.push_back('-');
+  if (reply.has_client_serial) fmt::format_to(std::back_inserter(b), " client_serial={}", reply.client_serial);
+  fmt::format_to(std::back_inserter(b), " outcome={} transport={} worker={}",
+                 xfr::outcome_name(reply.outcome), transport == Transport::Tcp ? "tcp" : "udp", worker);
+  if (budget.suppressed) {
+    fmt::format_to(std::back_inserter(b), " suppressed={}", budget.suppressed);
+    budget.suppressed = 0;
+  }
+  log::write(log::Level::Info, std::string_view(b.data(), b.size()));
+}
+
 void log_query(const sockaddr* peer, const dns::Query& q, dns::ParseResult parsed,
                const zone::ResponseInfo& info, Transport transport, int worker) {
   if (log::level() > log::Level::Info) return;

@@ -15,6 +15,7 @@
 
 #include "dns/query.h"
 #include "server/counters.h"
+#include "xfr/outgoing.h"
 #include "zone/responder.h"
 
 namespace fodns::server {
@@ -37,6 +38,25 @@ class QuerySampler {
   uint32_t every_;
   uint32_t countdown_ = 1;
 };
+
+/// Transfer log lines of one worker: every AXFR/IXFR request is logged, at most
+/// kPerSecond lines a second so that a client asking in a loop (refused or not)
+/// cannot flood the log; the next line logged says how many were left out.
+struct TransferLogBudget {
+  static constexpr uint32_t kPerSecond = 20;
+  int64_t second = 0;
+  uint32_t used = 0;
+  uint64_t suppressed = 0;
+  /// Counts one line at unix second `now`; false when it must be left out.
+  bool take(int64_t now);
+};
+
+/// Writes the log line of one AXFR/IXFR request (granted or refused), whatever
+/// --log-queries says, if `budget` allows:
+///   msg="transfer" client=192.0.2.1:53211 zone=example.net. kind=IXFR key=k1
+///   serial=7 client_serial=5 outcome=ixfr transport=tcp worker=0
+void log_transfer(const sockaddr* peer, const dns::Query& q, const xfr::TransferReply& reply,
+                  Transport transport, int worker, TransferLogBudget& budget, int64_t now);
 
 /// Writes the log line of one sampled query. `peer` may be null (unknown client).
 void log_query(const sockaddr* peer, const dns::Query& q, dns::ParseResult parsed,

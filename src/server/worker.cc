@@ -163,6 +163,7 @@ size_t Worker::answer_transfer(const dns::Query& q, Transport transport, uint8_t
   auto reply = xfr::answer_transfer(q, peer, tcp, xfr::transfers_of(current_.get()),
                                     static_cast<uint64_t>(::time(nullptr)));
   bump(counters_.transfers[static_cast<size_t>(reply.outcome)]);
+  log_transfer(peer, q, reply, transport, id_, transfer_log_, static_cast<int64_t>(::time(nullptr)));
   if (reply.stream) {
     *stream = std::move(reply.stream);
     return 0;

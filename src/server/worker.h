@@ -93,6 +93,7 @@ class Worker {
   uv_async_t cookie_wake_{};
   uv_timer_t rrl_tick_{};  // reports rate-limited prefixes in the log, off the answer path
   std::vector<RrlEpisode> episodes_;
+  TransferLogBudget transfer_log_;  // every AXFR/IXFR is logged, within this budget
 };
 
 }  // namespace fodns::server

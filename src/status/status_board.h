@@ -77,6 +77,10 @@ struct StatusData {
   uint64_t probe_rounds_skipped = 0;
   bool listeners_up = false;
   std::string not_ready_reason;       // for /healthz when not ready
+  // Serving, but not as it should (/healthz stays 200, says why): see DatabaseWatch.
+  bool database_readable = true;
+  int64_t database_last_good_read_ms = 0;  // unix ms; 0 before the first read
+  std::string degraded_reason;             // "" when not degraded
 };
 
 class StatusBoard {

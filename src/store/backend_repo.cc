@@ -119,6 +119,17 @@ std::vector<Event> recent_events(Db& db, int limit) {
   return out;
 }
 
+std::vector<Event> recent_events(Db& db, int limit, std::string_view backend, int64_t since_ms) {
+  auto st = db.prepare(
+      "SELECT id, at, backend, from_state, to_state, reason FROM "
+      "(SELECT * FROM events WHERE (?2 = '' OR backend = ?2) AND at >= ?3 "
+      "ORDER BY id DESC LIMIT ?1) ORDER BY id");
+  st.bind(1, int64_t{limit}).bind(2, backend).bind(3, since_ms);
+  std::vector<Event> out;
+  while (st.step()) out.push_back({st.int64(0), st.int64(1), st.text(2), st.text(3), st.text(4), st.text(5)});
+  return out;
+}
+
 }  // namespace fodns::store
 
 namespace fodns::store {

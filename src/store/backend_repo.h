@@ -56,6 +56,9 @@ void insert_event(Db& db, int64_t at_ms, int64_t backend_id, std::string_view ba
                   std::string_view from, std::string_view to, std::string_view reason);
 /// The newest `limit` events, oldest first.
 std::vector<Event> recent_events(Db& db, int limit);
+/// The newest `limit` events, oldest first, of one backend ("" = any) at or after
+/// `since_ms` (0 = any time).
+std::vector<Event> recent_events(Db& db, int limit, std::string_view backend, int64_t since_ms);
 
 // --- Edits made by the CLI (`fodns backend ...`, `record set-backend`, `rrset set`) ---
 

@@ -74,6 +74,8 @@ std::vector<uint8_t> Statement::blob(int col) const {
 }
 
 Db::Db(const std::string& path, bool readonly) : path_(path) {
+  bool existed = path != ":memory:" && !path.empty() && access(path.c_str(), F_OK) == 0;
+  if (existed) refuse_foreign_file(path);
   if (!readonly && path != ":memory:" && access(path.c_str(), F_OK) != 0) {
     // Create the file ourselves so it is 0600 from the start: it will hold TSIG secrets.
     int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
@@ -94,16 +96,38 @@ Db::Db(const std::string& path, bool readonly) : path_(path) {
   sqlite3_busy_timeout(db_, 5000);
   try {
     exec("PRAGMA foreign_keys = ON");
+    // Another program's SQLite database: never add our tables to it.
+    if (existed && schema_version() == 0)
+      throw StoreError(fmt::format("{}: not a fodns database (a SQLite database without the "
+                                   "fodns schema); give --db a new file or a fodns database", path));
     if (!readonly) {
       exec("PRAGMA journal_mode = WAL");
       exec("PRAGMA synchronous = NORMAL");
       migrate();
     }
+  } catch (const StoreError& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    // "file is not a database" alone does not say which file.
+    std::string_view msg = e.what();
+    if (msg.rfind(path + ":", 0) == 0) throw;
+    throw StoreError(fmt::format("{}: {}", path, msg));
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw;
   }
+}
+
+void Db::refuse_foreign_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // sqlite3_open_v2 reports it
+  if (S_ISDIR(st.st_mode)) throw StoreError(fmt::format("{}: is a directory, not a fodns database", path));
+  // A 0-byte file would silently become an empty database served with no zones:
+  // most likely a wrong path or a failed copy. A missing file is created instead.
+  if (S_ISREG(st.st_mode) && st.st_size == 0)
+    throw StoreError(fmt::format("{}: empty file, not a fodns database (remove it to start a new one)", path));
+  // Anything else that is not SQLite fails at the first read with "file is not a database".
 }
 
 Db::~Db() {

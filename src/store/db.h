@@ -70,6 +70,8 @@ class Db {
 
  private:
   void migrate();
+  /// Throws StoreError for an existing path that cannot be a fodns database (empty file, directory).
+  static void refuse_foreign_file(const std::string& path);
   sqlite3* db_ = nullptr;
   std::string path_;
 };

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "dns/serial.h"
+#include "dns/name.h"
 #include "dns/wire.h"
 #include "xfr/tsig_reply.h"
 #include "zone/responder.h"
@@ -114,11 +115,36 @@ bool TransferStream::next(std::vector<uint8_t>& out) {
   return true;
 }
 
+namespace {
+// What answer_transfer() learnt on the way, for the log line; filled in as it goes.
+struct TransferFacts {
+  std::string key;
+  uint32_t serial = 0;
+  bool has_client_serial = false;
+  uint32_t client_serial = 0;
+};
+TransferReply decide_transfer(const dns::Query& q, const sockaddr* peer, bool tcp,
+                              const TransferTablePtr& table, uint64_t now, TransferFacts& facts);
+}  // namespace
+
 TransferReply answer_transfer(const dns::Query& q, const sockaddr* peer, bool tcp,
                               const TransferTablePtr& table, uint64_t now) {
+  TransferFacts facts;
+  TransferReply r = decide_transfer(q, peer, tcp, table, now, facts);
+  r.key = std::move(facts.key);
+  r.serial = facts.serial;
+  r.has_client_serial = facts.has_client_serial;
+  r.client_serial = facts.client_serial;
+  return r;
+}
+
+namespace {
+TransferReply decide_transfer(const dns::Query& q, const sockaddr* peer, bool tcp,
+                              const TransferTablePtr& table, uint64_t now, TransferFacts& facts) {
   std::span<const TsigKey> keys;
   if (table) keys = table->keys;
   TsigCheck tsig = verify({q.msg, q.len}, keys, now);
+  if (!tsig.key_name.empty()) facts.key = dns::name_to_text(tsig.key_name);
   if (tsig.status != TsigStatus::Unsigned && tsig.status != TsigStatus::Ok) {
     auto m = reply_header(q, 0, false);
     make_tsig_error_reply(m, tsig, now);
@@ -132,6 +158,7 @@ TransferReply answer_transfer(const dns::Query& q, const sockaddr* peer, bool tc
   };
   const ZoneTransfer* zone = table ? table->find(q.qname_lower, q.qname_len) : nullptr;
   if (!zone) return refuse();
+  facts.serial = zone->serial;
   bool allowed = false;
   for (const auto& rule : zone->acl) {
     if (!prefix_matches(rule, peer)) continue;
@@ -146,6 +173,8 @@ TransferReply answer_transfer(const dns::Query& q, const sockaddr* peer, bool tc
   uint32_t from = 0;
   if (ixfr && !client_serial(q, &from))
     return single(reply_header(q, dns::rcode::kFormErr, false), TransferOutcome::FormErr);
+  facts.has_client_serial = ixfr;
+  facts.client_serial = from;
   // Over UDP, and to a client that is current, the answer is our SOA alone
   // (RFC 1995 §2, §4): it tells the client to use TCP, or that nothing changed.
   if (ixfr && (!tcp || !dns::serial_lt(from, zone->serial))) {
@@ -191,5 +220,6 @@ TransferReply answer_transfer(const dns::Query& q, const sockaddr* peer, bool tc
   segs.add(&zone->soa);
   return r;
 }
+}  // namespace
 
 }  // namespace fodns::xfr

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "dns/query.h"
@@ -50,6 +51,11 @@ struct TransferReply {
   std::vector<uint8_t> message;            // a single reply (refusal, up-to-date SOA) or empty
   std::unique_ptr<TransferStream> stream;  // set for a transfer
   TransferOutcome outcome = TransferOutcome::Refused;
+  // For the transfer log line (issue 14): who asked with which key, and what we hold.
+  std::string key;             // TSIG key named by the request; "" unsigned
+  uint32_t serial = 0;         // the zone's serial; 0: not a zone we transfer
+  bool has_client_serial = false;
+  uint32_t client_serial = 0;  // IXFR: the serial the client has
 };
 
 /// `q` was parsed OK and asks AXFR or IXFR. `table` may be null (no zone allows transfers).

@@ -149,7 +149,8 @@ def main():
 def run(proc, dns, http, sip, out):
     banner = read(out)
     assert 'dig @127.0.0.1 -p %d sip.example.net' % dns in banner, banner
-    assert 'every %d s the primary stops answering for %d s' % (CYCLE_S, DOWN_S) in banner, banner
+    assert ('%d s from now, and every %d s after that, the primary stops answering for %d s'
+            % (CYCLE_S - DOWN_S, CYCLE_S, DOWN_S)) in banner, banner
     assert '%s:%d (primary)' % (PRIMARY, sip) in banner, banner
     m = re.search(r'database (/tmp/fodns-demo-\S+)/demo\.db', banner)
     assert m, banner
@@ -177,6 +178,8 @@ def run(proc, dns, http, sip, out):
     assert srv_targets(dns) == ['sip1.example.net.', 'sip2.example.net.'], srv_targets(dns)
 
     text = read(out)
+    first = text.split('demo: primary SIP responder %s stopped' % PRIMARY)[0]
+    assert first.count('sip.example.net A -> ') == 1, 'the first answer printed twice:\n' + first
     for claim in ('sip1: up -> down', 'sip.example.net A -> %s' % BACKUP,
                   'demo: primary SIP responder %s stopped' % PRIMARY,
                   'demo: primary SIP responder %s started again' % PRIMARY,

@@ -118,6 +118,56 @@ TEST_CASE("status: text") {
   CHECK(f.run({"status", "extra"}).code == cli::kExitUsage);
 }
 
+TEST_CASE("status: a healthy backend shows no old error; a stale state says nobody probes") {
+  test::CliFixture f;
+  REQUIRE(f.import(test::kGovernedZone).code == 0);
+  REQUIRE(f.run({"backend", "add", "sip1", "--address", "192.0.2.10", "--probe", "sip-options",
+                 "--interval", "1s", "--timeout", "800ms"}).code == 0);
+  REQUIRE(f.run({"backend", "add", "sip2", "--address", "192.0.2.11", "--probe", "sip-options",
+                 "--interval", "1s", "--timeout", "800ms"}).code == 0);
+  int64_t now = store::unix_now_ms();
+  auto save = [&](int64_t check_ms) {
+    store::Db db(f.db());
+    store::BackendState healed;  // failed once, answers again: the error stays stored
+    healed.backend_id = store::find_backend(db, "sip1")->id;
+    healed.state = "up";
+    healed.since_ms = now - 60'000;
+    healed.last_check_ms = check_ms;
+    healed.last_rtt_us = 900;
+    healed.last_result = "ok";
+    healed.last_error = "timeout after 800 ms";
+    healed.successes = 5;
+    store::save_backend_state(db, healed);
+    store::BackendState timing_out = healed;
+    timing_out.backend_id = store::find_backend(db, "sip2")->id;
+    timing_out.state = "down";
+    timing_out.last_result = "timeout";
+    timing_out.successes = 0;
+    timing_out.failures = 3;
+    store::save_backend_state(db, timing_out);
+  };
+  save(now - 500);
+  auto r = f.run({"status"});
+  REQUIRE(r.code == 0);
+  CHECK_FALSE(contains(r.out, "ok: timeout"));
+  CHECK(contains(r.out, "  ok ("));
+  CHECK(contains(r.out, "  timeout after 800 ms ("));
+  CHECK_FALSE(contains(r.out, "timeout: timeout"));
+  CHECK_FALSE(contains(r.out, "No server"));
+  auto j = test::JsonReader::parse(f.run({"status", "--json"}).out);
+  CHECK(j["backends"][0]["last_result"].string == "ok");
+  CHECK(j["backends"][0]["last_error"].is_null());
+  CHECK(j["backends"][1]["last_error"].string == "timeout after 800 ms");
+  CHECK(j["probing"].boolean);
+
+  save(now - 251'000);  // nothing written for 4m11s: no `fodns serve` is probing
+  r = f.run({"status"});
+  CHECK(r.out.rfind("No server is probing: the newest result is 4m11s old", 0) == 0);
+  j = test::JsonReader::parse(f.run({"status", "--json"}).out);
+  CHECK_FALSE(j["probing"].boolean);
+  CHECK_FALSE(j["probing"].is_null());
+}
+
 TEST_CASE("events: newest N, oldest first, text and JSON") {
   test::CliFixture f;
   CHECK(f.run({"events"}).out == "no events\n");

@@ -205,6 +205,32 @@ TEST_CASE("routes, methods and HEAD") {
         std::string::npos);
 }
 
+TEST_CASE("a reused /metrics render never hides a request or a state change made before the scrape") {
+  // Reuse made certain (10 s) instead of depending on how long a render took:
+  // the test used to flake when a slow render made the next scrape reuse it.
+  http::MetricsServerOptions opts;
+  opts.render_reuse_floor_us = 10'000'000;
+  Fixture f(opts);
+  f.publish(true, true);
+  Reply a = request(f.port(), "GET", "/metrics");
+  REQUIRE(a.code == 200);
+  CHECK(a.body.find("fodns_http_requests_total{handler=\"status\",code=\"200\"} 0\n") !=
+        std::string::npos);
+  // Nothing else happened: the same render is served (the storm case).
+  Reply b = request(f.port(), "GET", "/metrics");
+  CHECK(b.body == a.body);
+  CHECK(request(f.port(), "GET", "/status").code == 200);
+  Reply c = request(f.port(), "GET", "/metrics");
+  CHECK(c.body.find("fodns_http_requests_total{handler=\"status\",code=\"200\"} 1\n") !=
+        std::string::npos);
+  // A new board (a state change) is seen at the next scrape as well.
+  f.publish(true, false);
+  Reply d = request(f.port(), "GET", "/metrics");
+  CHECK(d.body != c.body);
+  CHECK(d.body.find("fodns_http_requests_total{handler=\"metrics\",code=\"200\"} 3\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("healthz: 503 with a reason until a snapshot is loaded and listeners are up") {
   Fixture f;
   Reply r = request(f.port(), "GET", "/healthz");
@@ -223,6 +249,31 @@ TEST_CASE("healthz: 503 with a reason until a snapshot is loaded and listeners a
   CHECK(r.code == 200);
   CHECK(r.body == "ok\n");
   CHECK(request(f.port(), "HEAD", "/healthz").code == 200);
+}
+
+TEST_CASE("healthz: 200 but degraded while the database is unreadable; metrics say so") {
+  Fixture f;
+  auto d = std::make_shared<status::StatusData>();
+  d->snapshot_loaded = true;
+  d->listeners_up = true;
+  d->database_readable = false;
+  d->database_last_good_read_ms = 1'700'000'000'500;
+  d->degraded_reason = "database unreadable since 2026-12-05T19:50:01Z: cannot read\ndatabase";
+  f.board.publish(d);
+  Reply r = request(f.port(), "GET", "/healthz");
+  CHECK(r.code == 200);  // DNS is still answered from the last snapshot
+  CHECK(r.body == "degraded: database unreadable since 2026-12-05T19:50:01Z: cannot read database\n");
+  Reply s = request(f.port(), "GET", "/status");
+  CHECK(s.body.find("\"degraded\":\"database unreadable since 2026-12-05T19:50:01Z") !=
+        std::string::npos);
+  Reply m = request(f.port(), "GET", "/metrics");
+  CHECK(m.body.find("\nfodns_database_readable 0\n") != std::string::npos);
+  CHECK(m.body.find("\nfodns_database_last_read_timestamp_seconds 1700000000.500\n") !=
+        std::string::npos);
+  f.publish(true, true);
+  m = request(f.port(), "GET", "/metrics");
+  CHECK(m.body.find("\nfodns_database_readable 1\n") != std::string::npos);
+  CHECK(request(f.port(), "GET", "/healthz").body == "ok\n");
 }
 
 TEST_CASE("oversized headers are refused, the server goes on") {

@@ -39,11 +39,20 @@ TEST_CASE("status JSON has the CLI's shape") {
         "\"state\":\"drained\",\"since_ms\":5000,\"last_check_ms\":null,\"last_rtt_ms\":null,"
         "\"last_result\":null,\"last_error\":null,\"successes\":0,\"failures\":0,"
         "\"drained\":true,\"drain_reason\":\"maintenance\\n\"}],"
-        "\"zones\":[{\"name\":\"example.net.\",\"serial\":7,\"records\":12}]}\n");
+        "\"zones\":[{\"name\":\"example.net.\",\"serial\":7,\"records\":12}],"
+        "\"degraded\":null,\"probing\":false}\n");
 }
 
 TEST_CASE("JSON escaping of control characters") {
   std::string out;
   append_json_escaped(out, std::string_view("a\x01\tb\\", 5));
   CHECK(out == "a\\u0001\\tb\\\\");
+}
+
+TEST_CASE("status JSON says when the server is degraded") {
+  status::StatusData st;
+  st.degraded_reason = "database unreadable since 2026-12-05T19:50:01Z: \"x\"";
+  CHECK(http::render_status_json(st) ==
+        "{\"backends\":[],\"zones\":[],\"degraded\":\"database unreadable since "
+        "2026-12-05T19:50:01Z: \\\"x\\\"\",\"probing\":null}\n");
 }
