@@ -1,5 +1,7 @@
 #include "dns/rr.h"
 
+#include "dns/rr_text.h"
+
 #include <cstring>
 #include <string>
 
@@ -67,7 +69,6 @@ std::string rr_to_text(const Rr& rr) {
 }
 
 Result<Rr> rr_from_text(std::string_view line, std::string_view origin) {
-  std::string s(line);
   ldns_rdf* orig_raw = nullptr;
   if (!origin.empty()) {
     std::string o(origin);
@@ -76,14 +77,10 @@ Result<Rr> rr_from_text(std::string_view line, std::string_view origin) {
     }
   }
   LdnsRdf orig(orig_raw);
-  ldns_rr* raw = nullptr;
-  ldns_status st = ldns_rr_new_frm_str(&raw, s.c_str(), 3600, orig.get(), nullptr);
-  if (st != LDNS_STATUS_OK || raw == nullptr) {
-    return make_error("{}", ldns_get_errorstr_by_id(st));
-  }
-  LdnsRr rr(raw);
-  if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) return make_error("only class IN is served");
-  return rr_from_ldns(rr.get());
+  auto rr = rr_from_presentation(line, orig.get());
+  if (!rr) return rr.error();
+  if (ldns_rr_get_class(rr->get()) != LDNS_RR_CLASS_IN) return make_error("only class IN is served");
+  return rr_from_ldns(rr->get());
 }
 
 std::string type_to_text(uint16_t type) {

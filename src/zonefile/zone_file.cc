@@ -1,3 +1,5 @@
+// rdata_ranges.h (with <optional>) before ldns.h, whose `bool` macro breaks <optional>.
+#include "dns/rdata_ranges.h"
 #include "zonefile/zone_file.h"
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 
 #include "common/progress.h"
 #include "dns/ldns_ptr.h"
+#include "dns/rr_text.h"
 
 namespace fodns::zonefile {
 
@@ -114,6 +117,34 @@ class LineTracker {
   int line_ = 1;
 };
 
+// The entry ldns just consumed from [from, to): from the start of its first line that is
+// not blank or comment, so that a leading blank (no owner) is kept.
+std::string_view entry_text(const char* data, size_t from, size_t to) {
+  size_t p = from;
+  size_t line_start = from;
+  while (p < to) {
+    char c = data[p];
+    if (c == ';') {
+      while (p < to && data[p] != '\n') ++p;
+    } else if (c == '\n') {
+      line_start = ++p;
+    } else if (c == ' ' || c == '\t' || c == '\r') {
+      ++p;
+    } else {
+      break;
+    }
+  }
+  return std::string_view(data + line_start, to - line_start);
+}
+
+// ldns reads $TTL with ldns_str2period, which wraps, takes "-5" as 5 and skips blanks.
+std::optional<std::string> check_ttl_directive(std::string_view entry) {
+  auto t = dns::split_rr_tokens(entry);
+  if (t.tokens.size() != 2) return std::string("$TTL takes exactly one value");
+  if (auto bad = dns::check_ttl_text(t.tokens[1])) return "$TTL: " + *bad;
+  return std::nullopt;
+}
+
 bool same_rr_data(const dns::Rr& a, const dns::Rr& b) {
   return a.type == b.type && a.owner == b.owner && a.rdata == b.rdata;
 }
@@ -204,7 +235,9 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
       case LDNS_STATUS_OK:
         break;
       case LDNS_STATUS_SYNTAX_EMPTY:
+        continue;
       case LDNS_STATUS_SYNTAX_TTL:
+        if (auto bad = check_ttl_directive(entry_text(data, before, after))) return fail(line, *bad);
         continue;
       case LDNS_STATUS_SYNTAX_ORIGIN:
         if (below_sentinel(origin, sentinel.get())) {
@@ -218,6 +251,8 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
         return fail(line, ldns_get_errorstr_by_id(st));
     }
     if (!rr) continue;
+    // ldns has parsed it already, but wraps numbers that do not fit their field.
+    if (auto bad = dns::check_rr_ranges(entry_text(data, before, after))) return fail(line, *bad);
     if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) {
       char* c = ldns_rr_class2str(ldns_rr_get_class(rr.get()));
       std::string cls = c ? c : "?";
@@ -282,11 +317,9 @@ Result<ParsedZone> parse_zone_text(std::string_view text, std::string_view displ
 
 Result<dns::Rr> parse_absolute_rr(std::string_view line) {
   dns::LdnsRdf sentinel = make_dname(kNoOrigin);
-  std::string s(line);
-  ldns_rr* raw = nullptr;
-  ldns_status st = ldns_rr_new_frm_str(&raw, s.c_str(), 3600, sentinel.get(), nullptr);
-  if (st != LDNS_STATUS_OK || raw == nullptr) return make_error("{}", ldns_get_errorstr_by_id(st));
-  dns::LdnsRr rr(raw);
+  auto parsed = dns::rr_from_presentation(line, sentinel.get());
+  if (!parsed) return parsed.error();
+  dns::LdnsRr rr = std::move(parsed.value());
   if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) return make_error("only class IN is served");
   std::string rel = find_relative(rr.get(), sentinel.get());
   if (!rel.empty()) return make_error("name '{}' is relative: end it with a dot", rel);
