@@ -85,3 +85,22 @@ TEST_CASE("bug014_ldns_paren_newlines: record add with 70000 line breaks in pare
   CHECK_MESSAGE(r.code == 0, r.err);
   CHECK(contains(r.out, "TXT\t\"a\" \"b\""));
 }
+
+TEST_CASE("CNAME loops are refused at import and at record add, naming the loop") {
+  std::string z = kHead;
+  check_import_refused(z + "a CNAME b\nx A 192.0.2.5\nb CNAME a\n",
+                       "z.zone:6: CNAME loop: a.example.net. -> b.example.net. -> a.example.net.");
+  check_import_refused(z + "s CNAME S.example.net.\n",
+                       "z.zone:6: CNAME loop: s.example.net. -> s.example.net.");
+  test::CliFixture f;
+  REQUIRE(f.import(z + "a CNAME b\nb CNAME c\nc A 192.0.2.5\n").code == 0);
+  REQUIRE(f.run({"record", "rm", "c.example.net.", "A"}).code == 0);
+  std::string before = f.dump();
+  auto r = f.run({"record", "add", "c.example.net.", "60", "CNAME", "A.example.net."});
+  CHECK(r.code == cli::kExitData);
+  CHECK_MESSAGE(contains(r.err, "record add: CNAME loop: c.example.net. -> a.example.net. -> "
+                                "b.example.net. -> c.example.net."), r.err);
+  CHECK(f.dump() == before);
+  r = f.run({"record", "add", "c.example.net.", "60", "CNAME", "d.example.net."});
+  CHECK_MESSAGE(r.code == 0, r.err);
+}
