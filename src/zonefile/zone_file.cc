@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <numeric>
 #include <sstream>
@@ -302,12 +301,11 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
 
 }  // namespace
 
-Result<ParsedZone> parse_zone_file(const std::string& path, std::string_view origin) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("{}: cannot open: {}", path, strerror(errno));
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error("{}: read error", path);
-  return parse_buffer(data.data(), data.size(), path, origin);
+Result<ParsedZone> parse_zone_file(const std::string& path, std::string_view origin,
+                                   uint64_t max_bytes) {
+  auto data = read_zone_source(path, max_bytes);
+  if (!data) return data.error();
+  return parse_buffer(data->data(), data->size(), path, origin);
 }
 
 Result<ParsedZone> parse_zone_text(std::string_view text, std::string_view display_name,
