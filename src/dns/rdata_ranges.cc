@@ -160,24 +160,45 @@ std::optional<std::string> check_ttl_text(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<std::string> check_rr_ranges(std::string_view text) {
-  RrTokens t = split_rr_tokens(text);
-  size_t i = t.has_owner ? 1 : 0;
-  auto& tok = t.tokens;
-  // ldns's order (rr.c): [owner] [TTL, when it starts with a digit] [class] type rdata...
-  if (i < tok.size() && std::isdigit(static_cast<unsigned char>(tok[i][0]))) {
-    if (auto bad = check_ttl_text(tok[i])) return bad;
-    ++i;
-  }
+std::optional<RrLayout> rr_layout(const std::vector<std::string_view>& tok, bool has_owner) {
+  RrLayout l;
+  size_t i = has_owner ? 1 : 0;
+  if (i < tok.size() && std::isdigit(static_cast<unsigned char>(tok[i][0]))) l.ttl = i++;
   if (i < tok.size() && ldns_get_rr_class_by_name(std::string(tok[i]).c_str()) != 0) ++i;
   if (i >= tok.size()) return std::nullopt;  // ldns reports the missing type
-  std::string type_text(tok[i]);
+  l.type = i;
+  l.rdata = i + 1;
+  return l;
+}
+
+std::vector<size_t> checked_integer_fields(uint16_t type) {
+  std::vector<size_t> out;
+  const ldns_rr_descriptor* d = type ? ldns_rr_descript(type) : nullptr;
+  for (size_t f = 0; d && f < ldns_rr_descriptor_maximum(d) && f < 16; ++f) {
+    ldns_rdf_type ft = ldns_rr_descriptor_field_type(d, f);
+    if (!single_token(ft)) break;
+    // Plain integers only: ldns prints mnemonics for some others and dates for TIME.
+    if (field_max(ft) != 0 && !number_optional(ft)) out.push_back(f);
+  }
+  return out;
+}
+
+std::optional<std::string> check_rr_ranges(std::string_view text) {
+  RrTokens t = split_rr_tokens(text);
+  auto& tok = t.tokens;
+  auto layout = rr_layout(tok, t.has_owner);
+  if (!layout) return std::nullopt;
+  if (layout->ttl) {
+    if (auto bad = check_ttl_text(tok[*layout->ttl])) return bad;
+  }
+  std::string type_text(tok[layout->type]);
   for (auto& c : type_text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   auto type = static_cast<uint16_t>(ldns_get_rr_type_by_name(type_text.c_str()));
-  ++i;
+  size_t i = layout->rdata;
   if (i < tok.size() && tok[i] == "\\#") {
     // RFC 3597 generic rdata: ldns keeps the length in 16 bits with atoi.
-    if (i + 1 < tok.size() && (!all_digits(tok[i + 1]) || decimal(tok[i + 1]).value_or(UINT64_MAX) > 0xFFFF)) {
+    if (i + 1 < tok.size() &&
+        (!all_digits(tok[i + 1]) || decimal(tok[i + 1]).value_or(UINT64_MAX) > 0xFFFF)) {
       return fmt::format("{} rdata length {} is out of range 0..65535", type_text, tok[i + 1]);
     }
     return std::nullopt;

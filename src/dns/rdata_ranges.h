@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fodns::dns {
 
@@ -29,5 +30,18 @@ std::optional<std::string> check_ttl_text(std::string_view text);
 /// 0..65535", or nullopt. Types ldns does not know and rdata fields after the first one
 /// that spans several tokens (base64, hex, type bitmaps) are left to ldns.
 std::optional<std::string> check_rr_ranges(std::string_view text);
+
+/// Where the parts of a record's tokens (rr_text.h split_rr_tokens) are, in ldns's order:
+/// [owner] [TTL, when it starts with a digit] [class] type rdata...
+struct RrLayout {
+  std::optional<size_t> ttl;  // index of the TTL token
+  size_t type = 0;            // index of the type token
+  size_t rdata = 0;           // index of the first rdata token
+};
+std::optional<RrLayout> rr_layout(const std::vector<std::string_view>& tokens, bool has_owner);
+
+/// Indices of the plain integer rdata fields of `type` (INT8/16/32 and SOA timers) before the
+/// first field spanning several tokens, for tests that compare written and stored numbers.
+std::vector<size_t> checked_integer_fields(uint16_t type);
 
 }  // namespace fodns::dns

@@ -1,7 +1,7 @@
 // Zone files (RFC 1035 §5 master files, as BIND writes them) in and out.
-// Parsing is done by ldns one record at a time (ldns_rr_new_frm_fp_l), so that a
-// 1,000,000-record file costs one pass and one vector of records; we track line
-// numbers ourselves because ldns counts the blank lines it skips into the next record.
+// Entries are split by zone_entries.h and parsed by ldns one at a time, so that a
+// 1,000,000-record file costs one pass and one vector of records; line numbers come
+// from the entry reader.
 // Threading: pure functions, no shared state.
 #pragma once
 

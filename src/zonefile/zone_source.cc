@@ -28,10 +28,16 @@ std::string size_text(uint64_t bytes) {
 }  // namespace
 
 Result<std::string> read_zone_source(const std::string& path, uint64_t max_bytes) {
-  // O_NONBLOCK so that opening a FIFO without a writer does not hang here; cleared below.
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (f.fd < 0) return make_error("{}: cannot open: {}", path, strerror(errno));
+  // stat() before open(): opening a device can have effects (a tape rewinds), and a FIFO's
+  // open waits for its writer, as `cat` does.
   struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return make_error("{}: cannot stat: {}", path, strerror(errno));
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    return make_error("{}: not a regular file or pipe", path);
+  }
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) return make_error("{}: cannot open: {}", path, strerror(errno));
+  // The path may have been replaced in between: the limits apply to what was opened.
   if (::fstat(f.fd, &st) != 0) return make_error("{}: cannot stat: {}", path, strerror(errno));
   bool regular = S_ISREG(st.st_mode);
   if (!regular && !S_ISFIFO(st.st_mode)) {
@@ -41,7 +47,6 @@ Result<std::string> read_zone_source(const std::string& path, uint64_t max_bytes
     return make_error("{}: {} bytes is over the {} limit (--max-size)", path, st.st_size,
                       size_text(max_bytes));
   }
-  ::fcntl(f.fd, F_SETFL, ::fcntl(f.fd, F_GETFL) & ~O_NONBLOCK);
   std::string data;
   if (regular) data.reserve(static_cast<size_t>(st.st_size));
   char buf[1 << 16];
