@@ -65,6 +65,9 @@ std::string rr_to_text(const Rr& rr) {
   std::string out = s ? s : "";
   free(s);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  // ldns prints a first label "@" unescaped, and reads any owner starting with '@' as the
+  // origin: escape it so that what is printed reads back as the same name.
+  if (!out.empty() && out[0] == '@') out.insert(out.begin(), '\\');
   return out;
 }
 

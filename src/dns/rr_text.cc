@@ -96,10 +96,19 @@ Result<std::string> ldns_ready_text(std::string_view text) {
   return out;
 }
 
+std::string check_rr_text(std::string_view ready) {
+  if (ready.size() > 1 && ready[0] == '@' && ready[1] != ' ' && ready[1] != '\t' && ready[1] != '(') {
+    size_t end = ready.find_first_of(" \t");
+    return fmt::format("owner '{}': '@' alone stands for the origin; write \\@ for a label "
+                       "that starts with '@'", ready.substr(0, end));
+  }
+  return check_rr_ranges(ready).value_or("");
+}
+
 Result<LdnsRr> rr_from_presentation(std::string_view text, const ldns_rdf* origin) {
   auto ready = ldns_ready_text(text);
   if (!ready) return ready.error();
-  if (auto bad = check_rr_ranges(*ready)) return Error{*bad};
+  if (auto bad = check_rr_text(*ready); !bad.empty()) return Error{bad};
   ldns_rr* raw = nullptr;
   ldns_status st = ldns_rr_new_frm_str(&raw, ready->c_str(), 3600, origin, nullptr);
   LdnsRr rr(raw);

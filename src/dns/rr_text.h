@@ -35,7 +35,13 @@ RrTokens split_rr_tokens(std::string_view text);
 /// text longer than kMaxRecordText and unbalanced parentheses.
 Result<std::string> ldns_ready_text(std::string_view text);
 
-/// Parses one record with ldns after ldns_ready_text() and check_rr_ranges(); `origin` may be
+/// Checks ready text (ldns_ready_text) before ldns parses it: the owner (ldns takes any owner
+/// that starts with '@', such as "@x", as the origin) and the numbers (check_rr_ranges).
+/// @return why it is refused, or empty. (Not std::optional: ldns.h's `bool` macro, included
+/// above, breaks <optional>.)
+std::string check_rr_text(std::string_view ready);
+
+/// Parses one record with ldns after ldns_ready_text() and check_rr_text(); `origin` may be
 /// null. The class is left to the caller to check.
 Result<LdnsRr> rr_from_presentation(std::string_view text, const ldns_rdf* origin);
 

@@ -184,7 +184,7 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
     if (ready->starts_with("$INCLUDE")) {
       return fail(line, "$INCLUDE is not supported: a zone is imported from one file");
     }
-    if (auto bad = dns::check_rr_ranges(*ready)) return fail(line, *bad);
+    if (auto bad = dns::check_rr_text(*ready); !bad.empty()) return fail(line, bad);
     ldns_rr* raw = nullptr;
     ldns_status st = ldns_rr_new_frm_str(&raw, ready->c_str(), default_ttl, origin, &prev);
     dns::LdnsRr rr(raw);

@@ -41,3 +41,20 @@ TEST_CASE("record text: quoted line breaks become \\010, NUL and overlong text a
   CHECK(!dns::ldns_ready_text("t 60 IN TXT ( \"a\" ) )"));
   CHECK(!dns::ldns_ready_text("t 60 IN TXT \"a"));
 }
+
+TEST_CASE("bug015_at_label_owner_round_trip: an owner starting with '@' reads back as written") {
+  // Found by fuzz_zone_text's round trip: ldns printed the label "@" unescaped and read any
+  // owner starting with '@' as the origin, so an export re-imported under another name.
+  auto r = dns::rr_from_text("\\@ IN A 192.0.2.20", "example.net.");
+  REQUIRE_MESSAGE(r, r.error().message);
+  std::string written = dns::rr_to_text(*r);
+  CHECK(written == "\\@.example.net.\t3600\tIN\tA\t192.0.2.20");
+  auto again = dns::rr_from_text(written, "");
+  REQUIRE_MESSAGE(again, again.error().message);
+  CHECK(again->owner == r->owner);
+  auto at = dns::rr_from_text("@x 60 IN A 192.0.2.1", "example.net.");
+  REQUIRE(!at);
+  CHECK(at.error().message ==
+        "owner '@x': '@' alone stands for the origin; write \\@ for a label that starts with '@'");
+  CHECK(dns::rr_from_text("@ 60 IN A 192.0.2.1", "example.net."));
+}
