@@ -190,6 +190,12 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
     dns::LdnsRr rr(raw);
     if (st != LDNS_STATUS_OK) return fail(line, ldns_get_errorstr_by_id(st));
     if (!rr) continue;
+    if (default_ttl == 0) {
+      // ldns gives a record without TTL 3600 when the default is 0 ("$TTL 0").
+      auto t = dns::split_rr_tokens(*ready);
+      auto layout = dns::rr_layout(t.tokens, t.has_owner);
+      if (layout && !layout->ttl) ldns_rr_set_ttl(rr.get(), 0);
+    }
     if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) {
       char* c = ldns_rr_class2str(ldns_rr_get_class(rr.get()));
       std::string cls = c ? c : "?";

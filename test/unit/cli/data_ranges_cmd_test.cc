@@ -104,3 +104,13 @@ TEST_CASE("CNAME loops are refused at import and at record add, naming the loop"
   r = f.run({"record", "add", "c.example.net.", "60", "CNAME", "d.example.net."});
   CHECK_MESSAGE(r.code == 0, r.err);
 }
+
+TEST_CASE("zone import: $TTL 0 gives records without a TTL the TTL 0 (ldns gave 3600)") {
+  test::CliFixture f;
+  std::string z = "$ORIGIN example.net.\n$TTL 0\n@ IN SOA ns1 hostmaster 1 3600 600 1209600 30\n"
+                  "  IN NS ns1\nns1 60 IN A 192.0.2.1\n";
+  REQUIRE(f.import(z).code == 0);
+  auto out = f.run({"zone", "export", "example.net."}).out;
+  CHECK_MESSAGE(contains(out, "example.net.\t0\tIN\tNS\tns1.example.net."), out);
+  CHECK(contains(out, "ns1.example.net.\t60\tIN\tA\t192.0.2.1"));
+}
