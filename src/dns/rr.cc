@@ -7,12 +7,36 @@
 
 namespace fodns::dns {
 
+namespace {
+// Characters of a wire name as ldns prints it (host2str.c ldns_rdf2buffer_str_dname): dot,
+// semicolon, parentheses and backslash get a backslash, bytes outside printable ASCII are
+// written as a backslash and three digits, and a dot follows each label.
+size_t name_text_length(const ldns_rdf* name) {
+  const uint8_t* p = ldns_rdf_data(name);
+  size_t size = ldns_rdf_size(name), n = 0;
+  for (size_t i = 0; i < size && p[i] != 0;) {
+    size_t len = p[i++];
+    for (size_t k = 0; k < len && i < size; ++k, ++i) {
+      uint8_t c = p[i];
+      bool special = c == '.' || c == ';' || c == '(' || c == ')' || c == '\\';
+      n += special ? 2 : (c > 0x20 && c < 0x7f) ? 1 : 4;
+    }
+    ++n;
+  }
+  return n;
+}
+}  // namespace
+
 Result<Rr> rr_from_ldns(const ldns_rr* rr) {
   Rr out;
   const ldns_rdf* owner = ldns_rr_owner(rr);
   if (!owner) return make_error("record without owner");
   out.owner.assign(ldns_rdf_data(owner), ldns_rdf_data(owner) + ldns_rdf_size(owner));
   if (out.owner.size() > kMaxNameLen) return make_error("owner name longer than 255 octets");
+  // ldns reads at most 255 characters of a name's text: a longer one (escapes count 2 or 4)
+  // would be stored but could not be read back from an export.
+  if (name_text_length(owner) > LDNS_MAX_DOMAINLEN)
+    return make_error("owner name is longer than 255 characters as text (with its escapes)");
   // ldns accepts some records DNS cannot carry: names over 255 octets (RFC 1035 §2.3.4)
   // and rdata with fewer fields than the type needs (a CNAME without target).
   const ldns_rr_descriptor* d = ldns_rr_descript(ldns_rr_get_type(rr));
@@ -23,6 +47,8 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
     const ldns_rdf* f = ldns_rr_rdf(rr, i);
     if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && ldns_rdf_size(f) > kMaxNameLen)
       return make_error("a name in the rdata is longer than 255 octets");
+    if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && name_text_length(f) > LDNS_MAX_DOMAINLEN)
+      return make_error("a name in the rdata is longer than 255 characters as text");
   }
   name_lower(out.owner.data(), out.owner.size());
   out.type = static_cast<uint16_t>(ldns_rr_get_type(rr));

@@ -58,3 +58,17 @@ TEST_CASE("bug015_at_label_owner_round_trip: an owner starting with '@' reads ba
         "owner '@x': '@' alone stands for the origin; write \\@ for a label that starts with '@'");
   CHECK(dns::rr_from_text("@ 60 IN A 192.0.2.1", "example.net."));
 }
+
+TEST_CASE("bug016_name_text_over_255_chars: a name ldns could not read back is refused") {
+  // Found by fuzz_zone_text's round trip: a 255-octet owner with a byte printed as \160 was
+  // stored, but its text (over 255 characters) could not be parsed again from an export.
+  std::string label(60, 'a');
+  std::string owner = label + "." + label + "." + label + "." + std::string(54, 'b') + "\xa0\xa0";
+  auto r = dns::rr_from_text(owner + " 60 IN A 192.0.2.1", "example.net.");
+  REQUIRE(!r);
+  CHECK(r.error().message == "owner name is longer than 255 characters as text (with its escapes)");
+  std::string plain = label + "." + label + "." + label + "." + std::string(54, 'b') + "\xa0";
+  auto ok = dns::rr_from_text(plain + " 60 IN A 192.0.2.1", "example.net.");
+  REQUIRE_MESSAGE(ok, ok.error().message);
+  CHECK(dns::rr_from_text(dns::rr_to_text(*ok), ""));
+}
