@@ -165,9 +165,8 @@ std::optional<RrLayout> rr_layout(const std::vector<std::string_view>& tok, bool
   size_t i = has_owner ? 1 : 0;
   if (i < tok.size() && std::isdigit(static_cast<unsigned char>(tok[i][0]))) l.ttl = i++;
   if (i < tok.size() && ldns_get_rr_class_by_name(std::string(tok[i]).c_str()) != 0) ++i;
-  if (i >= tok.size()) return std::nullopt;  // ldns reports the missing type
-  l.type = i;
-  l.rdata = i + 1;
+  l.type = i;  // tokens.size() when the type is missing: ldns reports it
+  l.rdata = std::min(i + 1, tok.size());
   return l;
 }
 
@@ -188,9 +187,17 @@ std::optional<std::string> check_rr_ranges(std::string_view text) {
   auto& tok = t.tokens;
   auto layout = rr_layout(tok, t.has_owner);
   if (!layout) return std::nullopt;
+  // ldns splits the tokens before the rdata at blanks even inside quotes: refuse quotes there
+  // rather than let ldns read other tokens than these checks did.
+  for (size_t h = 0; h < layout->rdata; ++h) {
+    if (tok[h].find('"') != std::string_view::npos) {
+      return fmt::format("'{}': quotes are allowed only in the rdata", tok[h]);
+    }
+  }
   if (layout->ttl) {
     if (auto bad = check_ttl_text(tok[*layout->ttl])) return bad;
   }
+  if (layout->type >= tok.size()) return std::nullopt;
   std::string type_text(tok[layout->type]);
   for (auto& c : type_text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   auto type = static_cast<uint16_t>(ldns_get_rr_type_by_name(type_text.c_str()));

@@ -35,7 +35,7 @@ std::optional<std::string> check_rr_ranges(std::string_view text);
 /// [owner] [TTL, when it starts with a digit] [class] type rdata...
 struct RrLayout {
   std::optional<size_t> ttl;  // index of the TTL token
-  size_t type = 0;            // index of the type token
+  size_t type = 0;            // index of the type token; tokens.size() if there is none
   size_t rdata = 0;           // index of the first rdata token
 };
 std::optional<RrLayout> rr_layout(const std::vector<std::string_view>& tokens, bool has_owner);

@@ -87,8 +87,14 @@ Result<std::string> ldns_ready_text(std::string_view text) {
       continue;
     }
     if (c == '"') quoted = true;
-    if (c == '(') ++parens;
-    if (c == ')' && --parens < 0) return make_error("')' without '('");
+    // Once line breaks are folded, parentheses only group: a blank in their place, so that
+    // ldns and split_rr_tokens see the same tokens (ldns glued "a(60)" into "a60").
+    if (c == '(' || c == ')') {
+      parens += c == '(' ? 1 : -1;
+      if (parens < 0) return make_error("')' without '('");
+      out += ' ';
+      continue;
+    }
     out += c;
   }
   if (quoted) return make_error("a quoted string is not closed");

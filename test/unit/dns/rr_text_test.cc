@@ -72,3 +72,17 @@ TEST_CASE("bug016_name_text_over_255_chars: a name ldns could not read back is r
   REQUIRE_MESSAGE(ok, ok.error().message);
   CHECK(dns::rr_from_text(dns::rr_to_text(*ok), ""));
 }
+
+TEST_CASE("bug017_quote_in_ttl_token: the tokens before the rdata are the ones ldns reads") {
+  // Found by fuzz_zone_text: ldns split `0s" "SIPile.net.` at the blank inside the quotes,
+  // read TTL 0 from "0s\"" and the unknown type "\"SIPile.net." as TYPE0; the range checks
+  // had seen one (quoted) token and no type.
+  auto r = dns::rr_from_text("1.+.0.19X 0s\" \"SIPile.net.", "example.net.");
+  REQUIRE(!r);
+  CHECK(r.error().message == "'0s\" \"SIPile.net.': quotes are allowed only in the rdata");
+  CHECK(dns::check_rr_text("a 30x") == "TTL '30x' is not a number of seconds");
+  // Parentheses only group: "a(60)" is the owner a and the TTL 60, not the owner "a60".
+  auto p = dns::rr_from_text("a(60)IN A 192.0.2.1", "example.net.");
+  REQUIRE_MESSAGE(p, p.error().message);
+  CHECK(dns::rr_to_text(*p) == "a.example.net.\t60\tIN\tA\t192.0.2.1");
+}
