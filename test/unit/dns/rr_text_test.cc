@@ -86,3 +86,13 @@ TEST_CASE("bug017_quote_in_ttl_token: the tokens before the rdata are the ones l
   REQUIRE_MESSAGE(p, p.error().message);
   CHECK(dns::rr_to_text(*p) == "a.example.net.\t60\tIN\tA\t192.0.2.1");
 }
+
+TEST_CASE("bug018_unknown_type_stored_as_type0: a type ldns does not know is refused") {
+  // Found by fuzz_zone_text: ldns read the type token "'" as type 0 and stored the record,
+  // which then printed as "TYPE0 \# 0" and could not be read back.
+  auto r = dns::rr_from_text("x 20 ' 192.0.2.1", "example.net.");
+  REQUIRE(!r);
+  CHECK(r.error().message == "''' is not a record type");
+  CHECK(!dns::rr_from_text("x 20 IN TYPE0 \\# 0", "example.net."));
+  CHECK(dns::rr_from_text("x 20 IN TYPE65280 \\# 1 00", "example.net."));
+}
