@@ -197,7 +197,8 @@ std::optional<std::string> check_rr_ranges(std::string_view text) {
   if (layout->ttl) {
     if (auto bad = check_ttl_text(tok[*layout->ttl])) return bad;
   }
-  if (layout->type >= tok.size()) return std::nullopt;
+  // ldns takes a record without a type (blank text, or only an owner) as type 0.
+  if (layout->type >= tok.size()) return std::string("the record has no type");
   std::string type_text(tok[layout->type]);
   for (auto& c : type_text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   auto type = static_cast<uint16_t>(ldns_get_rr_type_by_name(type_text.c_str()));

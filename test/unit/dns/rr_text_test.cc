@@ -96,3 +96,12 @@ TEST_CASE("bug018_unknown_type_stored_as_type0: a type ldns does not know is ref
   CHECK(!dns::rr_from_text("x 20 IN TYPE0 \\# 0", "example.net."));
   CHECK(dns::rr_from_text("x 20 IN TYPE65280 \\# 1 00", "example.net."));
 }
+
+TEST_CASE("bug019_blank_record_stored_as_type0: a record without a type is refused") {
+  // Found by fuzz_zone_text: "\r\r\r" became a type-0 record at the origin.
+  for (const char* text : {"\r\r\r", "", "   ", "x", "x 60", "x 60 IN"}) {
+    auto r = dns::rr_from_text(text, "example.net.");
+    REQUIRE(!r);
+    CHECK(r.error().message == "the record has no type");
+  }
+}
