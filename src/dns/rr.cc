@@ -33,10 +33,11 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
   if (!owner) return make_error("record without owner");
   out.owner.assign(ldns_rdf_data(owner), ldns_rdf_data(owner) + ldns_rdf_size(owner));
   if (out.owner.size() > kMaxNameLen) return make_error("owner name longer than 255 octets");
-  // ldns reads at most 255 characters of a name's text: a longer one (escapes count 2 or 4)
-  // would be stored but could not be read back from an export.
-  if (name_text_length(owner) > LDNS_MAX_DOMAINLEN)
-    return make_error("owner name is longer than 255 characters as text (with its escapes)");
+  // ldns reads at most 254 characters of an owner's text (its token limit is 255 with the
+  // terminator): a longer one (escapes count 2 or 4) would be stored but could not be read
+  // back from an export. Names in the rdata may be 1020 characters (ldns_str2rdf_dname).
+  if (name_text_length(owner) >= LDNS_MAX_DOMAINLEN)
+    return make_error("owner name is longer than 254 characters as text (with its escapes)");
   // ldns accepts some records DNS cannot carry: names over 255 octets (RFC 1035 §2.3.4)
   // and rdata with fewer fields than the type needs (a CNAME without target).
   const ldns_rr_descriptor* d = ldns_rr_descript(ldns_rr_get_type(rr));
@@ -47,8 +48,6 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
     const ldns_rdf* f = ldns_rr_rdf(rr, i);
     if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && ldns_rdf_size(f) > kMaxNameLen)
       return make_error("a name in the rdata is longer than 255 octets");
-    if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && name_text_length(f) > LDNS_MAX_DOMAINLEN)
-      return make_error("a name in the rdata is longer than 255 characters as text");
   }
   name_lower(out.owner.data(), out.owner.size());
   out.type = static_cast<uint16_t>(ldns_rr_get_type(rr));

@@ -66,11 +66,15 @@ TEST_CASE("bug016_name_text_over_255_chars: a name ldns could not read back is r
   std::string owner = label + "." + label + "." + label + "." + std::string(54, 'b') + "\xa0\xa0";
   auto r = dns::rr_from_text(owner + " 60 IN A 192.0.2.1", "example.net.");
   REQUIRE(!r);
-  CHECK(r.error().message == "owner name is longer than 255 characters as text (with its escapes)");
+  CHECK(r.error().message == "owner name is longer than 254 characters as text (with its escapes)");
   std::string plain = label + "." + label + "." + label + "." + std::string(54, 'b') + "\xa0";
   auto ok = dns::rr_from_text(plain + " 60 IN A 192.0.2.1", "example.net.");
   REQUIRE_MESSAGE(ok, ok.error().message);
   CHECK(dns::rr_from_text(dns::rr_to_text(*ok), ""));
+  // The third fuzz finding of this kind: exactly 255 characters, one more than ldns reads.
+  std::string at_limit = label + "." + label + "." + label + "." + std::string(55, 'b') + "\xa0";
+  auto limit = dns::rr_from_text(at_limit + " 60 IN A 192.0.2.1", "example.net.");
+  REQUIRE(!limit);
 }
 
 TEST_CASE("bug017_quote_in_ttl_token: the tokens before the rdata are the ones ldns reads") {
