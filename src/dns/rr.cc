@@ -2,6 +2,7 @@
 
 #include "dns/rr_text.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -25,6 +26,11 @@ size_t name_text_length(const ldns_rdf* name) {
   }
   return n;
 }
+// ldns prints a '"' in a name unescaped, and then reads it as the start of a string.
+bool has_quote(const ldns_rdf* name) {
+  const uint8_t* p = ldns_rdf_data(name);
+  return std::find(p, p + ldns_rdf_size(name), '"') != p + ldns_rdf_size(name);
+}
 }  // namespace
 
 Result<Rr> rr_from_ldns(const ldns_rr* rr) {
@@ -36,6 +42,7 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
   // ldns reads at most 254 characters of an owner's text (its token limit is 255 with the
   // terminator): a longer one (escapes count 2 or 4) would be stored but could not be read
   // back from an export. Names in the rdata may be 1020 characters (ldns_str2rdf_dname).
+  if (has_quote(owner)) return make_error("owner name contains a '\"' (ldns cannot read it back)");
   if (name_text_length(owner) >= LDNS_MAX_DOMAINLEN)
     return make_error("owner name is longer than 254 characters as text (with its escapes)");
   // ldns accepts some records DNS cannot carry: names over 255 octets (RFC 1035 §2.3.4)
@@ -48,6 +55,8 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
     const ldns_rdf* f = ldns_rr_rdf(rr, i);
     if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && ldns_rdf_size(f) > kMaxNameLen)
       return make_error("a name in the rdata is longer than 255 octets");
+    if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && has_quote(f))
+      return make_error("a name in the rdata contains a '\"' (ldns cannot read it back)");
   }
   name_lower(out.owner.data(), out.owner.size());
   out.type = static_cast<uint16_t>(ldns_rr_get_type(rr));

@@ -108,6 +108,23 @@ std::string check_rr_text(std::string_view ready) {
     return fmt::format("owner '{}': '@' alone stands for the origin; write \\@ for a label "
                        "that starts with '@'", ready.substr(0, end));
   }
+  // ldns ends a quoted string at the closing quote even inside a token, so `ip" "` is two
+  // strings to it and one token here: unescaped quotes may only open and close a token.
+  for (std::string_view t : split_rr_tokens(ready).tokens) {
+    size_t quotes = 0;
+    bool misplaced = false;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (t[i] == '\\') {
+        ++i;
+      } else if (t[i] == '"') {
+        misplaced |= !(i == 0 || (i == t.size() - 1 && t[0] == '"'));
+        ++quotes;
+      }
+    }
+    if (misplaced || quotes == 1) {
+      return fmt::format("'{}': a quote must open and close a whole string", t);
+    }
+  }
   return check_rr_ranges(ready).value_or("");
 }
 

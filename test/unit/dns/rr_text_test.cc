@@ -83,7 +83,10 @@ TEST_CASE("bug017_quote_in_ttl_token: the tokens before the rdata are the ones l
   // had seen one (quoted) token and no type.
   auto r = dns::rr_from_text("1.+.0.19X 0s\" \"SIPile.net.", "example.net.");
   REQUIRE(!r);
-  CHECK(r.error().message == "'0s\" \"SIPile.net.': quotes are allowed only in the rdata");
+  CHECK(r.error().message == "'0s\" \"SIPile.net.': a quote must open and close a whole string");
+  auto header = dns::rr_from_text("x 60 \"IN\" A 192.0.2.1", "example.net.");
+  REQUIRE(!header);
+  CHECK(header.error().message == "'\"IN\"': quotes are allowed only in the rdata");
   CHECK(dns::check_rr_text("a 30x") == "TTL '30x' is not a number of seconds");
   // Parentheses only group: "a(60)" is the owner a and the TTL 60, not the owner "a60".
   auto p = dns::rr_from_text("a(60)IN A 192.0.2.1", "example.net.");
@@ -108,4 +111,19 @@ TEST_CASE("bug019_blank_record_stored_as_type0: a record without a type is refus
     REQUIRE(!r);
     CHECK(r.error().message == "the record has no type");
   }
+}
+
+TEST_CASE("bug020_quote_inside_token: quotes only around whole strings; no '\"' in names") {
+  // Found by fuzz_zone_text: ldns read `ip" "` as the strings ip" and " and stored a NAPTR
+  // whose replacement name began with '"', which it prints unescaped and cannot read back.
+  auto r = dns::rr_from_text("e164 IN NAPTR 200 10 \"}\" \"E2U+sip\" ip\" \"", "example.net.");
+  REQUIRE(!r);
+  CHECK(r.error().message == "'ip\" \"': a quote must open and close a whole string");
+  CHECK(!dns::rr_from_text("t 60 IN TXT \"a\"b", "example.net."));
+  auto name = dns::rr_from_text("t 60 IN CNAME a\\\"b.example.net.", "example.net.");
+  REQUIRE(!name);
+  CHECK(name.error().message == "a name in the rdata contains a '\"' (ldns cannot read it back)");
+  auto escaped = dns::rr_from_text("t 60 IN TXT \"say \\\"hi\\\"\"", "example.net.");
+  REQUIRE_MESSAGE(escaped, escaped.error().message);
+  CHECK(dns::rr_to_text(*escaped) == "t.example.net.\t60\tIN\tTXT\t\"say \\\"hi\\\"\"");
 }
