@@ -203,7 +203,15 @@ std::optional<std::string> check_rr_ranges(std::string_view text) {
   for (auto& c : type_text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   auto type = static_cast<uint16_t>(ldns_get_rr_type_by_name(type_text.c_str()));
   // ldns makes any unknown type token type 0 (reserved, RFC 6895) and stores the record.
-  if (type == 0) return fmt::format("'{}' is not a record type", tok[layout->type]);
+  // It also reads "TYPE34\." as 34: only a mnemonic or TYPEnnn, nothing after it.
+  bool exact = false;
+  if (type != 0) {
+    char* known = ldns_rr_type2str(static_cast<ldns_rr_type>(type));
+    exact = known && type_text == known;
+    free(known);
+    exact = exact || (type_text.starts_with("TYPE") && all_digits(std::string_view(type_text).substr(4)));
+  }
+  if (!exact) return fmt::format("'{}' is not a record type", tok[layout->type]);
   size_t i = layout->rdata;
   if (i < tok.size() && tok[i] == "\\#") {
     // RFC 3597 generic rdata: ldns keeps the length in 16 bits with atoi.

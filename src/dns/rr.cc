@@ -68,6 +68,10 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
   const uint8_t* data = ldns_buffer_begin(buf.get());
   out.rdata.assign(data, data + ldns_buffer_position(buf.get()));
   if (out.rdata.size() > 65535) return make_error("rdata longer than 65535 octets");
+  // ldns accepts "." as ATMA rdata and encodes it as nothing: a record it then prints as
+  // "\# 0" and refuses to read back (no field where one is needed).
+  if (out.rdata.empty() && d && ldns_rr_descriptor_minimum(d) > 0)
+    return make_error("{} record with empty rdata", type_to_text(out.type));
   return out;
 }
 

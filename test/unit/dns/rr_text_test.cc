@@ -127,3 +127,16 @@ TEST_CASE("bug020_quote_inside_token: quotes only around whole strings; no '\"' 
   REQUIRE_MESSAGE(escaped, escaped.error().message);
   CHECK(dns::rr_to_text(*escaped) == "t.example.net.\t60\tIN\tTXT\t\"say \\\"hi\\\"\"");
 }
+
+TEST_CASE("bug021_type_token_suffix_and_empty_atma: what ldns reads loosely is refused") {
+  // Found by fuzz_zone_text: ldns read "TYPE34\." as type 34, and stored "." as ATMA rdata
+  // of no octets, which it prints as "\# 0" and then refuses to read.
+  auto r = dns::rr_from_text("s\\IN TYPE34\\. .", "example.net.");
+  REQUIRE(!r);
+  CHECK(r.error().message == "'TYPE34\\.' is not a record type");
+  auto atma = dns::rr_from_text("s IN ATMA .", "example.net.");
+  REQUIRE(!atma);
+  CHECK(atma.error().message == "ATMA record with empty rdata");
+  CHECK(dns::rr_from_text("s IN type1 192.0.2.1", "example.net."));
+  CHECK(dns::rr_from_text("s IN srv 1 2 3 x.example.net.", "example.net."));
+}
