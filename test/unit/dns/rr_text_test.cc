@@ -140,3 +140,15 @@ TEST_CASE("bug021_type_token_suffix_and_empty_atma: what ldns reads loosely is r
   CHECK(dns::rr_from_text("s IN type1 192.0.2.1", "example.net."));
   CHECK(dns::rr_from_text("s IN srv 1 2 3 x.example.net.", "example.net."));
 }
+
+TEST_CASE("bug022_missing_field_leak: a record missing rdata fields is refused before ldns") {
+  // Found by fuzz_zone_text with LeakSanitizer: ldns leaked the fields it had parsed when
+  // a later one was missing ("CERT 0 0").
+  auto r = dns::rr_from_text("x 60 IN CERT 0 0", "example.net.");
+  REQUIRE(!r);
+  CHECK(r.error().message == "CERT needs at least 4 rdata fields, it has 2");
+  auto srv = dns::rr_from_text("x 60 IN SRV 1 2 3", "example.net.");
+  REQUIRE(!srv);
+  CHECK(srv.error().message == "SRV needs at least 4 rdata fields, it has 3");
+  CHECK(dns::rr_from_text("x 60 IN TXT \"\"", "example.net."));
+}
