@@ -223,8 +223,8 @@ std::optional<std::string> check_rr_ranges(std::string_view text) {
   }
   const ldns_rr_descriptor* d = type ? ldns_rr_descript(type) : nullptr;
   if (!d) return std::nullopt;
-  // Every field takes at least one token. Checked here because ldns leaks what it parsed
-  // when a field is missing (2 bytes per CERT line in the fuzzer, LeakSanitizer).
+  // Every field takes at least one token. Checked here too because ldns leaks the fields it
+  // parsed when a later one is missing or malformed (LeakSanitizer, fuzz_zone_text).
   size_t have = tok.size() - i;
   if (have < ldns_rr_descriptor_minimum(d)) {
     return fmt::format("{} needs at least {} rdata fields, it has {}", type_text,
