@@ -15,6 +15,19 @@ bool is_absolute(std::string_view name) {
   return slashes % 2 == 0;
 }
 
+// RDATA as an error message quotes it: control characters escaped (a line break would split
+// the message), at most 100 characters (it may be 65,000).
+std::string rdata_for_message(const std::vector<std::string>& rdata) {
+  std::string joined = join_rdata(rdata);
+  std::string out;
+  for (char c : joined) {
+    if (out.size() >= 100) return out + "...";
+    auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? fmt::format("\\{:03d}", u) : std::string(1, c);
+  }
+  return out;
+}
+
 }  // namespace
 
 // NAME: absolute, valid; returns the lowercase wire form.
@@ -74,7 +87,7 @@ dns::Rr parse_record(std::string_view command, const dns::Bytes& owner, uint32_t
   std::string line = fmt::format("{} {} IN {} {}", dns::name_to_text(owner), ttl,
                                  dns::type_to_text(type), join_rdata(rdata));
   auto rr = zonefile::parse_absolute_rr(line);
-  if (!rr) throw DataError(fmt::format("{}: RDATA '{}': {}", command, join_rdata(rdata),
+  if (!rr) throw DataError(fmt::format("{}: RDATA '{}': {}", command, rdata_for_message(rdata),
                                        rr.error().message));
   return std::move(rr.value());
 }

@@ -16,6 +16,7 @@
 #include "dns/serial.h"
 #include "store/backend_repo.h"
 #include "store/zone_repo.h"
+#include "zonefile/cname_loops.h"
 #include "zonefile/zone_file.h"
 #include "zonefile/zone_validator.h"
 
@@ -107,6 +108,17 @@ int record_add(const Context& ctx, int argc, char** argv) {
   }
   if (auto why = zonefile::check_add(origin, others, rr)) {
     throw DataError(fmt::format("{}: {}", kCmd, *why));
+  }
+  if (rr.type == LDNS_RR_TYPE_CNAME) {
+    auto cname_of = [&](const dns::Bytes& name) -> std::optional<dns::Bytes> {
+      for (const auto& s : store::records_at(db, zone.id, name)) {
+        if (s.rr.type == LDNS_RR_TYPE_CNAME) return s.rr.rdata;
+      }
+      return std::nullopt;
+    };
+    if (auto loop = zonefile::check_cname_loop(owner, rr.rdata, cname_of)) {
+      throw DataError(fmt::format("{}: {}", kCmd, *loop));
+    }
   }
   uint32_t serial = dns::serial_next(zone.serial);
   if (old_soa != 0) {

@@ -1,19 +1,14 @@
 // `fodns zone import|export|list|rm` (set and show: zone_transfer_cmd.cc).
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli/cli_common.h"
-#include "cli/governance.h"
+#include "cli/zone_import_cmd.h"
 #include "cli/zone_transfer_cmd.h"
-#include "common/progress.h"
 #include "store/zone_repo.h"
 #include "zonefile/zone_file.h"
-#include "zonefile/zone_validator.h"
 
 namespace fodns::cli {
 
@@ -32,67 +27,6 @@ constexpr std::string_view kZoneUsage =
 
 bool wants_help(const cxxopts::ParseResult& r, cxxopts::Options& opts, const Context& ctx) {
   return print_help(r, opts, ctx);
-}
-
-int zone_import(const Context& ctx, int argc, char** argv) {
-  cxxopts::Options opts("fodns zone import",
-                        "Import a BIND master file (FILE) as one zone, in one transaction.\n"
-                        "Any error leaves the database unchanged and exits with code 2.");
-  opts.custom_help("[OPTIONS]");
-  opts.positional_help("FILE");
-  opts.add_options()
-      ("origin", "the zone's apex (default: the file's $ORIGIN, else the SOA owner)",
-       cxxopts::value<std::string>(), "NAME")
-      ("replace", "replace the zone if it exists; its serial only moves forward (default: off, "
-                  "an existing zone is refused)",
-       cxxopts::value<bool>()->default_value("false"))
-      ("h,help", "print this help");
-  opts.add_options(kPositionalGroup)("file", "the master file", cxxopts::value<std::string>());
-  opts.parse_positional({"file"});
-  auto r = parse_options(opts, "zone import", argc, argv);
-  if (wants_help(r, opts, ctx)) return kExitOk;
-  if (!r.count("file")) throw UsageError("zone import: FILE is missing");
-  std::string file = r["file"].as<std::string>();
-  std::string origin;
-  if (r.count("origin")) {
-    origin = zone_name_arg("zone import: --origin", r["origin"].as<std::string>());
-  }
-
-  if (::access(file.c_str(), R_OK) != 0) {
-    // Cannot read it at all: the environment's fault (exit 3), not the file's content's (2).
-    throw RuntimeError(fmt::format("zone import: {}: cannot open: {}", file, strerror(errno)));
-  }
-  // How far a big import is: a terminal line, or a log line every 5 s (progress.h).
-  progress::Task task(fmt::format("importing {}", file));
-  auto parsed = zonefile::parse_zone_file(file, origin);
-  if (!parsed) throw DataError(parsed.error().message);
-  progress::phase("validating");
-  auto& pz = parsed.value();
-  if (auto bad = zonefile::validate_zone(pz.content)) {
-    int line = bad->rr_index == zonefile::ZoneError::kWholeZone ? pz.last_line
-                                                                 : pz.lines[bad->rr_index];
-    throw DataError(fmt::format("{}:{}: {}", file, line, bad->reason));
-  }
-  if (pz.duplicates > 0) {
-    ctx.err << fmt::format("{}: warning: {} duplicate record(s) ignored\n", file, pz.duplicates);
-  }
-  store::Db db(ctx.db_path);
-  store::Transaction tx(db);
-  progress::phase("storing");
-  if (store::find_zone(db, pz.origin_text) && !r["replace"].as<bool>()) {
-    throw DataError(fmt::format("{}: zone {} already exists (use --replace to replace it)", file,
-                                pz.origin_text));
-  }
-  uint32_t serial = store::store_zone(db, pz.content, store::unix_now());
-  if (auto zone = store::find_zone(db, pz.origin_text)) {
-    warn_soa_minimum(ctx, file, db, *zone, /*only_if_governed=*/true);  // --replace keeps governance
-  }
-  progress::phase("committing");
-  tx.commit();
-  task.finish();  // erase the progress line before the result is printed
-  ctx.out << fmt::format("imported {} ({} records, serial {})\n", pz.origin_text,
-                         pz.content.rrs.size(), serial);
-  return kExitOk;
 }
 
 int zone_export(const Context& ctx, int argc, char** argv) {

@@ -1,9 +1,37 @@
 #include "dns/rr.h"
 
+#include "dns/rr_text.h"
+
+#include <algorithm>
 #include <cstring>
 #include <string>
 
 namespace fodns::dns {
+
+namespace {
+// Characters of a wire name as ldns prints it (host2str.c ldns_rdf2buffer_str_dname): dot,
+// semicolon, parentheses and backslash get a backslash, bytes outside printable ASCII are
+// written as a backslash and three digits, and a dot follows each label.
+size_t name_text_length(const ldns_rdf* name) {
+  const uint8_t* p = ldns_rdf_data(name);
+  size_t size = ldns_rdf_size(name), n = 0;
+  for (size_t i = 0; i < size && p[i] != 0;) {
+    size_t len = p[i++];
+    for (size_t k = 0; k < len && i < size; ++k, ++i) {
+      uint8_t c = p[i];
+      bool special = c == '.' || c == ';' || c == '(' || c == ')' || c == '\\';
+      n += special ? 2 : (c > 0x20 && c < 0x7f) ? 1 : 4;
+    }
+    ++n;
+  }
+  return n;
+}
+// ldns prints a '"' in a name unescaped, and then reads it as the start of a string.
+bool has_quote(const ldns_rdf* name) {
+  const uint8_t* p = ldns_rdf_data(name);
+  return std::find(p, p + ldns_rdf_size(name), '"') != p + ldns_rdf_size(name);
+}
+}  // namespace
 
 Result<Rr> rr_from_ldns(const ldns_rr* rr) {
   Rr out;
@@ -11,6 +39,12 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
   if (!owner) return make_error("record without owner");
   out.owner.assign(ldns_rdf_data(owner), ldns_rdf_data(owner) + ldns_rdf_size(owner));
   if (out.owner.size() > kMaxNameLen) return make_error("owner name longer than 255 octets");
+  // ldns reads at most 254 characters of an owner's text (its token limit is 255 with the
+  // terminator): a longer one (escapes count 2 or 4) would be stored but could not be read
+  // back from an export. Names in the rdata may be 1020 characters (ldns_str2rdf_dname).
+  if (has_quote(owner)) return make_error("owner name contains a '\"' (ldns cannot read it back)");
+  if (name_text_length(owner) >= LDNS_MAX_DOMAINLEN)
+    return make_error("owner name is longer than 254 characters as text (with its escapes)");
   // ldns accepts some records DNS cannot carry: names over 255 octets (RFC 1035 §2.3.4)
   // and rdata with fewer fields than the type needs (a CNAME without target).
   const ldns_rr_descriptor* d = ldns_rr_descript(ldns_rr_get_type(rr));
@@ -21,6 +55,8 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
     const ldns_rdf* f = ldns_rr_rdf(rr, i);
     if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && ldns_rdf_size(f) > kMaxNameLen)
       return make_error("a name in the rdata is longer than 255 octets");
+    if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME && has_quote(f))
+      return make_error("a name in the rdata contains a '\"' (ldns cannot read it back)");
   }
   name_lower(out.owner.data(), out.owner.size());
   out.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
@@ -32,6 +68,10 @@ Result<Rr> rr_from_ldns(const ldns_rr* rr) {
   const uint8_t* data = ldns_buffer_begin(buf.get());
   out.rdata.assign(data, data + ldns_buffer_position(buf.get()));
   if (out.rdata.size() > 65535) return make_error("rdata longer than 65535 octets");
+  // ldns accepts "." as ATMA rdata and encodes it as nothing: a record it then prints as
+  // "\# 0" and refuses to read back (no field where one is needed).
+  if (out.rdata.empty() && d && ldns_rr_descriptor_minimum(d) > 0)
+    return make_error("{} record with empty rdata", type_to_text(out.type));
   return out;
 }
 
@@ -63,11 +103,13 @@ std::string rr_to_text(const Rr& rr) {
   std::string out = s ? s : "";
   free(s);
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  // ldns prints a first label "@" unescaped, and reads any owner starting with '@' as the
+  // origin: escape it so that what is printed reads back as the same name.
+  if (!out.empty() && out[0] == '@') out.insert(out.begin(), '\\');
   return out;
 }
 
 Result<Rr> rr_from_text(std::string_view line, std::string_view origin) {
-  std::string s(line);
   ldns_rdf* orig_raw = nullptr;
   if (!origin.empty()) {
     std::string o(origin);
@@ -76,14 +118,10 @@ Result<Rr> rr_from_text(std::string_view line, std::string_view origin) {
     }
   }
   LdnsRdf orig(orig_raw);
-  ldns_rr* raw = nullptr;
-  ldns_status st = ldns_rr_new_frm_str(&raw, s.c_str(), 3600, orig.get(), nullptr);
-  if (st != LDNS_STATUS_OK || raw == nullptr) {
-    return make_error("{}", ldns_get_errorstr_by_id(st));
-  }
-  LdnsRr rr(raw);
-  if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) return make_error("only class IN is served");
-  return rr_from_ldns(rr.get());
+  auto rr = rr_from_presentation(line, orig.get());
+  if (!rr) return rr.error();
+  if (ldns_rr_get_class(rr->get()) != LDNS_RR_CLASS_IN) return make_error("only class IN is served");
+  return rr_from_ldns(rr->get());
 }
 
 std::string type_to_text(uint16_t type) {

@@ -161,7 +161,12 @@ ZoneCompiler::Sections ZoneCompiler::answer_sections(int n, const dns::Bytes& ow
   Sections s;
   dns::Bytes cur_owner = owner;
   int cur = n;
+  // A CNAME loop from a database written before loops were refused: each node answers
+  // once, so no record is repeated (RFC 1034 §3.6.2; it gave 9 CNAMEs for a 2-name loop).
+  int visited[kMaxCnameChain + 1];
   for (int hop = 0; hop <= kMaxCnameChain; ++hop) {
+    if (std::find(visited, visited + hop, cur) != visited + hop) return s;
+    visited[hop] = cur;
     const RRset* cname = rrset(cur, dns::type::kCname);
     if (cname && qtype != dns::type::kCname) {
       s.answer.emplace_back(cur_owner, cname);

@@ -1,9 +1,9 @@
+// rdata_ranges.h (with <optional>) before ldns.h, whose `bool` macro breaks <optional>.
+#include "dns/rdata_ranges.h"
 #include "zonefile/zone_file.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <numeric>
 #include <sstream>
@@ -11,6 +11,8 @@
 
 #include "common/progress.h"
 #include "dns/ldns_ptr.h"
+#include "dns/rr_text.h"
+#include "zonefile/zone_entries.h"
 
 namespace fodns::zonefile {
 
@@ -19,10 +21,6 @@ namespace {
 // Stands in for the origin until the file sets one: ldns would otherwise make a relative
 // name silently absolute ("foo" -> "foo."). Any name that ends up below it was relative.
 constexpr std::string_view kNoOrigin = "fodns-no-origin.invalid.";
-
-struct FileCloser {
-  void operator()(FILE* f) const { fclose(f); }
-};
 
 dns::LdnsRdf make_dname(std::string_view text) {
   std::string s(text);
@@ -66,53 +64,27 @@ std::string find_relative(const ldns_rr* rr, const ldns_rdf* sentinel) {
   return {};
 }
 
-// Counts lines lazily as the parser advances through the buffer, so the cost over the
-// whole file is one pass.
-class LineTracker {
- public:
-  LineTracker(const char* data, size_t size) : data_(data), size_(size) {}
+// ldns reads $TTL with ldns_str2period, which wraps, takes "-5" as 5 and skips blanks.
+std::optional<std::string> check_ttl_directive(std::string_view entry) {
+  auto t = dns::split_rr_tokens(entry);
+  if (t.tokens.size() != 2) return std::string("$TTL takes exactly one value");
+  if (auto bad = dns::check_ttl_text(t.tokens[1])) return "$TTL: " + *bad;
+  return std::nullopt;
+}
 
-  /// Line of the first character in [from, to) that is not blank or comment: where the
-  /// entry ldns just consumed begins (ldns also swallows the blank lines before it).
-  int entry_line(size_t from, size_t to) {
-    to = std::min(to, size_);
-    size_t p = from;
-    while (p < to) {
-      char c = data_[p];
-      if (c == ';') {
-        while (p < to && data_[p] != '\n') ++p;
-      } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-        ++p;
-      } else {
-        break;
-      }
-    }
-    if (p >= to) p = from;
-    return line_of(p);
-  }
+bool starts_directive(std::string_view text, std::string_view name) {
+  return text.size() > name.size() && text.starts_with(name) &&
+         (text[name.size()] == ' ' || text[name.size()] == '\t' || text[name.size()] == '(');
+}
 
-  int line_of(size_t pos) {
-    pos = std::min(pos, size_);
-    if (pos < pos_) {
-      pos_ = 0;
-      line_ = 1;
-    }
-    line_ += static_cast<int>(std::count(data_ + pos_, data_ + pos, '\n'));
-    pos_ = pos;
-    return line_;
-  }
-
-  int total_lines() {
-    int l = line_of(size_);
-    return (size_ > 0 && data_[size_ - 1] == '\n') ? l - 1 : l;
-  }
-
- private:
-  const char* data_;
-  size_t size_;
-  size_t pos_ = 0;
-  int line_ = 1;
-};
+// The text after a directive's name, without the blanks around it (ldns_strip_ws).
+std::string directive_value(std::string_view ready, size_t name_len) {
+  std::string_view v = ready.substr(name_len);
+  size_t b = v.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  size_t e = v.find_last_not_of(" \t");
+  return std::string(v.substr(b, e - b + 1));
+}
 
 bool same_rr_data(const dns::Rr& a, const dns::Rr& b) {
   return a.type == b.type && a.owner == b.owner && a.rdata == b.rdata;
@@ -184,40 +156,46 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
 
   bool have_origin = origin_given;  // false while `origin` is the sentinel
   if (origin_given) pz.origin_text = rdf_text(origin);
-  LineTracker lines(data, size);
-  std::unique_ptr<FILE, FileCloser> fp;
-  if (size > 0) fp.reset(fmemopen(const_cast<char*>(data), size, "r"));
-  if (size > 0 && !fp) return make_error("{}: cannot read: {}", file, strerror(errno));
-
+  ZoneEntryReader reader(std::string_view(data, size));
   uint32_t default_ttl = 3600;
-  int ldns_line = 0;
   progress::phase("parsing", size, "bytes");
-  while (fp && !feof(fp.get())) {
-    auto before = static_cast<size_t>(ftell(fp.get()));
-    ldns_rr* raw = nullptr;
-    ldns_status st = ldns_rr_new_frm_fp_l(&raw, fp.get(), &default_ttl, &origin, &prev, &ldns_line);
-    dns::LdnsRr rr(raw);
-    auto after = static_cast<size_t>(ftell(fp.get()));
-    progress::set(after);
-    int line = lines.entry_line(before, after);
-    switch (st) {
-      case LDNS_STATUS_OK:
-        break;
-      case LDNS_STATUS_SYNTAX_EMPTY:
-      case LDNS_STATUS_SYNTAX_TTL:
-        continue;
-      case LDNS_STATUS_SYNTAX_ORIGIN:
-        if (below_sentinel(origin, sentinel.get())) {
-          return fail(line, "relative $ORIGIN but no origin is known yet");
-        }
-        have_origin = true;
-        continue;
-      case LDNS_STATUS_SYNTAX_INCLUDE:
-        return fail(line, "$INCLUDE is not supported: a zone is imported from one file");
-      default:
-        return fail(line, ldns_get_errorstr_by_id(st));
+  ZoneEntry entry;
+  while (reader.next(entry)) {
+    progress::set(reader.position());
+    int line = entry.line;
+    auto ready = dns::ldns_ready_text(entry.text);
+    if (!ready) return fail(line, ready.error().message);
+    if (starts_directive(*ready, "$ORIGIN")) {
+      ldns_rdf* next = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_DNAME, directive_value(*ready, 7).c_str());
+      if (!next) return fail(line, ldns_get_errorstr_by_id(LDNS_STATUS_SYNTAX_DNAME_ERR));
+      ldns_rdf_deep_free(origin);
+      origin = next;
+      if (below_sentinel(origin, sentinel.get())) {
+        return fail(line, "relative $ORIGIN but no origin is known yet");
+      }
+      have_origin = true;
+      continue;
     }
+    if (starts_directive(*ready, "$TTL")) {
+      if (auto bad = check_ttl_directive(*ready)) return fail(line, *bad);
+      default_ttl = static_cast<uint32_t>(dns::period_seconds(directive_value(*ready, 4)).value_or(0));
+      continue;
+    }
+    if (ready->starts_with("$INCLUDE")) {
+      return fail(line, "$INCLUDE is not supported: a zone is imported from one file");
+    }
+    if (auto bad = dns::check_rr_text(*ready); !bad.empty()) return fail(line, bad);
+    ldns_rr* raw = nullptr;
+    ldns_status st = ldns_rr_new_frm_str(&raw, ready->c_str(), default_ttl, origin, &prev);
+    dns::LdnsRr rr(raw);
+    if (st != LDNS_STATUS_OK) return fail(line, ldns_get_errorstr_by_id(st));
     if (!rr) continue;
+    if (default_ttl == 0) {
+      // ldns gives a record without TTL 3600 when the default is 0 ("$TTL 0").
+      auto t = dns::split_rr_tokens(*ready);
+      auto layout = dns::rr_layout(t.tokens, t.has_owner);
+      if (layout && !layout->ttl) ldns_rr_set_ttl(rr.get(), 0);
+    }
     if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) {
       char* c = ldns_rr_class2str(ldns_rr_get_class(rr.get()));
       std::string cls = c ? c : "?";
@@ -237,7 +215,7 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
     pz.content.rrs.push_back(std::move(conv.value()));
     pz.lines.push_back(line);
   }
-  pz.last_line = lines.total_lines();
+  pz.last_line = reader.total_lines();
 
   if (pz.origin_text.empty()) {
     // No origin given anywhere: the apex is where the SOA is.
@@ -267,12 +245,11 @@ Result<ParsedZone> parse_buffer(const char* data, size_t size, std::string_view 
 
 }  // namespace
 
-Result<ParsedZone> parse_zone_file(const std::string& path, std::string_view origin) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error("{}: cannot open: {}", path, strerror(errno));
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error("{}: read error", path);
-  return parse_buffer(data.data(), data.size(), path, origin);
+Result<ParsedZone> parse_zone_file(const std::string& path, std::string_view origin,
+                                   uint64_t max_bytes) {
+  auto data = read_zone_source(path, max_bytes);
+  if (!data) return data.error();
+  return parse_buffer(data->data(), data->size(), path, origin);
 }
 
 Result<ParsedZone> parse_zone_text(std::string_view text, std::string_view display_name,
@@ -282,11 +259,9 @@ Result<ParsedZone> parse_zone_text(std::string_view text, std::string_view displ
 
 Result<dns::Rr> parse_absolute_rr(std::string_view line) {
   dns::LdnsRdf sentinel = make_dname(kNoOrigin);
-  std::string s(line);
-  ldns_rr* raw = nullptr;
-  ldns_status st = ldns_rr_new_frm_str(&raw, s.c_str(), 3600, sentinel.get(), nullptr);
-  if (st != LDNS_STATUS_OK || raw == nullptr) return make_error("{}", ldns_get_errorstr_by_id(st));
-  dns::LdnsRr rr(raw);
+  auto parsed = dns::rr_from_presentation(line, sentinel.get());
+  if (!parsed) return parsed.error();
+  dns::LdnsRr rr = std::move(parsed.value());
   if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) return make_error("only class IN is served");
   std::string rel = find_relative(rr.get(), sentinel.get());
   if (!rel.empty()) return make_error("name '{}' is relative: end it with a dot", rel);

@@ -1,10 +1,11 @@
 // Zone files (RFC 1035 §5 master files, as BIND writes them) in and out.
-// Parsing is done by ldns one record at a time (ldns_rr_new_frm_fp_l), so that a
-// 1,000,000-record file costs one pass and one vector of records; we track line
-// numbers ourselves because ldns counts the blank lines it skips into the next record.
+// Entries are split by zone_entries.h and parsed by ldns one at a time, so that a
+// 1,000,000-record file costs one pass and one vector of records; line numbers come
+// from the entry reader.
 // Threading: pure functions, no shared state.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <ostream>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "common/result.h"
 #include "dns/zone_content.h"
+#include "zonefile/zone_source.h"
 
 namespace fodns::zonefile {
 
@@ -27,7 +29,9 @@ struct ParsedZone {
 /// Parses a master file. `origin` (presentation form, may be empty) overrides the file's
 /// $ORIGIN as the zone's apex; without it the first $ORIGIN, else the SOA owner, is the apex.
 /// Errors read "FILE:LINE: reason". $INCLUDE is refused: a zone is one file.
-Result<ParsedZone> parse_zone_file(const std::string& path, std::string_view origin = {});
+/// The file must be a regular file or a pipe of at most `max_bytes` (zone_source.h).
+Result<ParsedZone> parse_zone_file(const std::string& path, std::string_view origin = {},
+                                   uint64_t max_bytes = kDefaultMaxZoneBytes);
 
 /// Same, from text in memory; `display_name` stands for FILE in messages.
 Result<ParsedZone> parse_zone_text(std::string_view text, std::string_view display_name,

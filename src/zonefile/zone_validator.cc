@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <ldns/ldns.h>
 
+#include "zonefile/cname_loops.h"
+
 namespace fodns::zonefile {
 
 namespace {
@@ -87,6 +89,7 @@ std::optional<ZoneError> validate_zone(const dns::ZoneContent& zone) {
   if (!apex_ns) {
     return ZoneError{soa_index, fmt::format("no NS records at the apex {}", apex)};
   }
+  if (auto loop = find_cname_loop(zone)) return ZoneError{loop->rr_index, loop->reason};
   return std::nullopt;
 }
 

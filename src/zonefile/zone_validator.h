@@ -5,6 +5,7 @@
 //   - a CNAME stands alone at its owner (RFC 1034 §3.6.2, RFC 2181 §10.1); DNSSEC types
 //     (RRSIG, NSEC) may accompany it (RFC 4035 §2.5)
 //   - every owner at or below the apex
+//   - no CNAME loop among the zone's names (cname_loops.h)
 // Threading: pure functions.
 #pragma once
 
