@@ -87,6 +87,8 @@ class BackendMonitor {
   /// lost that long, across a restart too).
   std::vector<int64_t> save_dirty(store::Db& db);
   void mark_saved(const std::vector<int64_t>& ids);
+  /// How many states wait to be written (for the write-behind log line).
+  size_t dirty_count() const { return dirty_.size(); }
 
   const health::ProbeRunner& runner() const { return *runner_; }
 

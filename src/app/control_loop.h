@@ -2,9 +2,11 @@
 // and the probes; it notices commits by other processes (the CLI) by polling
 // PRAGMA data_version, applies backend health to the stored zones, compiles
 // the result into a snapshot off to the side and publishes it to the workers.
-// A health change that alters what is served bumps the zone's serial and is
-// written as an event, in one transaction, before the new answers go out.
-// A database that cannot be read keeps the last good snapshot serving.
+// A health change that alters what is served moves the zone's serial and goes out
+// at once; its serial, event and states are written behind it (WriteBehind), so a
+// locked or full database never delays an answer (serials come from SerialBook's
+// reservation meanwhile). A CLI commit re-reads only the zones it touched
+// (store/zone_changes.h). A database that cannot be read keeps the last good snapshot serving.
 #pragma once
 
 #include <uv.h>
@@ -12,10 +14,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "app/backend_monitor.h"
+#include "app/serial_book.h"
+#include "app/write_behind.h"
 #include "app/status_board.h"
 #include "app/transfer_keeper.h"
 #include "common/result.h"
@@ -66,6 +72,8 @@ class ControlLoop {
   static void on_republish(uv_timer_t* t);
   /// Reads zones, backends and states; on error keeps what it had.
   Status reload();
+  /// Re-reads only the zones the change index lists (control_loop_changes.cc).
+  Status reload_changed();
   /// Applies health, bumps serials of zones whose answers changed, builds and publishes.
   Status republish(const char* why, bool count_changes);
   void log_error_once(const std::string& what, const std::string& msg);
@@ -108,8 +116,19 @@ class ControlLoop {
   TransferKeeper transfers_;
   std::unique_ptr<xfr::Notifier> notifier_;
   bool started_ = false;  // the first publish is done
-  /// Moves a zone's serial on (and its SOA), in its own transaction.
-  void bump_serial(ZoneSlot& slot, dns::ZoneContent& served);
+  /// Moves a zone's serial on (and its SOA), from the reservation or written at once;
+  /// false if neither could be done (the zone keeps its serial until a write succeeds).
+  bool bump_serial(ZoneSlot& slot, dns::ZoneContent& served);
+  /// Builds the slot of a zone just read; `served`: the serial it serves now, if any.
+  Status fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::optional<uint32_t> served,
+                   std::optional<uint32_t> reserved);
+  /// Writes what WriteBehind holds and the dirty backend states, in one transaction.
+  bool flush_writes();
+  SerialBook serials_;
+  WriteBehind writes_{serials_};
+  int64_t changes_since_ = 0;            // the change-index epoch read next
+  std::set<int64_t> serial_starved_;     // zones that could not move their serial
+  std::vector<int64_t> reread_;          // zones to read again at the next poll
   void send_notifications();
 
  public:

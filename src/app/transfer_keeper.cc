@@ -123,9 +123,14 @@ bool TransferKeeper::served(store::Db& db, const dns::ZoneContent& served) {
       store::JournalEntry e{diff->from, diff->to, now, diff->removed.bytes, diff->added.bytes};
       store::append_journal(db, served.zone_id, e, z.config.journal_max, z.config.journal_max_age_s, now);
       tx.commit();
+      journal_failing_ = false;
     } catch (const std::exception& ex) {
-      log::warn("msg=\"cannot write the journal; IXFR from before this change will be a full "
-                "transfer\" zone={} error=\"{}\"", z.config.zone_name, ex.what());
+      // Once per episode (a locked or full database fails every change): the in-memory
+      // journal still serves IXFR; only a restart loses these steps.
+      if (!journal_failing_)
+        log::warn("msg=\"cannot write the journal; IXFR from before this change will be a full "
+                  "transfer after a restart\" zone={} error=\"{}\"", z.config.zone_name, ex.what());
+      journal_failing_ = true;
     }
   }
   notify_due_.push_back(served.zone_id);

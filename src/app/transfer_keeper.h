@@ -67,6 +67,7 @@ class TransferKeeper {
   xfr::TransferTablePtr table_;
   bool dirty_ = true;
   std::vector<int64_t> notify_due_;
+  bool journal_failing_ = false;  // log a failing journal write once per episode
 };
 
 }  // namespace fodns::app

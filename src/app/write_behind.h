@@ -1,0 +1,77 @@
+// WriteBehind: what the control loop has served but not yet written to SQLite:
+// health events, served serials (with their reservations) and, through a callback,
+// backend states. A locked or full database never delays a publication: the
+// publication goes out, its writes wait here and are written, in one transaction,
+// when the database takes them. The log says so once per episode: "cannot write the
+// database; queued N" when writes start failing, "database writable again; wrote N"
+// when they succeed again, never once per attempt.
+// Bound: at most `max_events` events wait; beyond it the oldest are dropped,
+// counted, and the count is logged when the database is writable again. Serials are
+// one per zone (the newest wins) and states one per backend, so they need no bound.
+// Threading: control loop only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/serial_book.h"
+#include "store/db.h"
+
+namespace fodns::app {
+
+struct QueuedEvent {
+  int64_t at_ms = 0;
+  int64_t backend_id = 0;
+  std::string backend;
+  std::string from;
+  std::string to;
+  std::string reason;
+};
+
+class WriteBehind {
+ public:
+  static constexpr size_t kDefaultMaxEvents = 10000;
+  explicit WriteBehind(SerialBook& serials, size_t max_events = kDefaultMaxEvents)
+      : serials_(serials), max_events_(max_events) {}
+
+  void add_event(QueuedEvent e);
+  /// The serial zone `zone_id` now serves; written with a new reservation.
+  void set_serial(int64_t zone_id, uint32_t serial) { serials_pending_[zone_id] = serial; }
+  std::optional<uint32_t> queued_serial(int64_t zone_id) const {
+    auto it = serials_pending_.find(zone_id);
+    return it == serials_pending_.end() ? std::nullopt : std::optional(it->second);
+  }
+  /// Forgets a queued serial (its zone was deleted, or the caller could not use it).
+  void drop_serial(int64_t zone_id) { serials_pending_.erase(zone_id); }
+
+  /// Extra writes in the same transaction (backend states); returns how many rows.
+  using Extra = std::function<size_t(store::Db&)>;
+  /// Writes everything queued, plus `extra`, in one transaction. @return true if it
+  /// was written (the queue is then empty); false keeps everything for the next call.
+  /// `extra_pending` counts what `extra` would write, for the log line.
+  bool flush(store::Db& db, const Extra& extra, size_t extra_pending, int64_t now_ms);
+
+  size_t queued_events() const { return events_.size(); }
+  size_t queued_serials() const { return serials_pending_.size(); }
+  uint64_t dropped_events() const { return dropped_total_; }
+  /// True between a failed write and the next successful one.
+  bool failing() const { return failing_; }
+  uint64_t failed_attempts() const { return failed_attempts_; }
+
+ private:
+  SerialBook& serials_;
+  size_t max_events_;
+  std::vector<QueuedEvent> events_;
+  std::map<int64_t, uint32_t> serials_pending_;
+  bool failing_ = false;
+  int64_t failing_since_ms_ = 0;
+  uint64_t failed_attempts_ = 0;   // in the current episode
+  uint64_t dropped_episode_ = 0;
+  uint64_t dropped_total_ = 0;
+};
+
+}  // namespace fodns::app
