@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "dns/wire.h"
 #include "store/backend_repo.h"
 #include "store/serial_reservation.h"
 #include "store/zone_changes.h"
