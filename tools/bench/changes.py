@@ -177,7 +177,7 @@ class Bench:
             name = 'bench%d-%d.%s' % (os.getpid(), i, zone)
             f.cli('record', 'add', name, '60', 'A', '192.0.2.%d' % (i + 1))
             t0 = time.monotonic()
-            ok, secs = h.wait_for(lambda: f.addrs(name) == {'192.0.2.%d' % (i + 1)},
+            ok, _ = h.wait_for(lambda: f.addrs(name) == {'192.0.2.%d' % (i + 1)},
                                   timeout=60, interval=0.005)
             if ok:
                 out.append(time.monotonic() - t0)
@@ -247,8 +247,8 @@ def main():
         held = b.failover_s(f, GOV, 3)  # well within the lock: each takes about a second
         lock.kill()
         lock.wait()
-        rows.append(('e2e failover s, 100-record zone, no lock', stats_ms(free)))
-        rows.append(('e2e failover s, 100-record zone, write lock held by another process', stats_ms(held)))
+        rows.append(('e2e failover ms, 100-record zone, no lock', stats_ms(free, 1000)))
+        rows.append(('e2e failover ms, 100-record zone, write lock held by another process', stats_ms(held, 1000)))
         f.cleanup()
 
         log('%d-record zone' % args.big)
@@ -258,9 +258,10 @@ def main():
         b.govern(f)
         f.serve(deadline_s=600)
         rows.append(('flip publish ms, %d-record zone' % args.big, stats_ms(b.flips(f, GOV, args.flips))))
-        rows.append(('e2e failover s, %d-record zone (100 ms probes, fall 1)' % args.big,
-                     stats_ms(b.failover_s(f, GOV, 5))))
-        rows.append(('CLI edit -> served s, %d-record zone' % args.big, stats_ms(b.edit_s(f, ORIGIN, args.edits))))
+        rows.append(('e2e failover ms, %d-record zone (100 ms probes, fall 1)' % args.big,
+                     stats_ms(b.failover_s(f, GOV, 5), 1000)))
+        rows.append(('CLI edit -> served ms, %d-record zone' % args.big,
+                     stats_ms(b.edit_s(f, ORIGIN, args.edits), 1000)))
         f.cleanup()
 
         log('%d zones, governed record in one' % args.zones)
@@ -269,8 +270,8 @@ def main():
         b.many_zones(f, args.zones, govern_all=False)
         f.serve(deadline_s=600)
         rows.append(('flip publish ms, 1 zone of %d' % args.zones, stats_ms(b.flips(f, 'sip.z0.many.', args.flips))))
-        rows.append(('CLI edit -> served s, 1 zone of %d' % args.zones,
-                     stats_ms(b.edit_s(f, 'z%d.many.' % (args.zones // 2), args.edits))))
+        rows.append(('CLI edit -> served ms, 1 zone of %d' % args.zones,
+                     stats_ms(b.edit_s(f, 'z%d.many.' % (args.zones // 2), args.edits), 1000)))
         f.cleanup()
 
         log('%d zones, one backend governs a record in each' % args.zones)
@@ -284,8 +285,8 @@ def main():
 
         log('Knot DNS: knotc edit on the %d-record zone' % args.big)
         kn = knot_edit_s(big, args.edits)
-        rows.append(('knotc zone-begin/set/commit -> served s, %d-record zone' % args.big,
-                     stats_ms(kn) if kn is not None else 'knotd/knotc not installed'))
+        rows.append(('knotc zone-begin/set/commit -> served ms, %d-record zone' % args.big,
+                     stats_ms(kn, 1000) if kn is not None else 'knotd/knotc not installed'))
     finally:
         b.g.close()
         b.k.close()
