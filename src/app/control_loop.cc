@@ -44,7 +44,11 @@ ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
     t->data = this;
   }
   notifier_ = std::make_unique<xfr::Notifier>(&loop_, config_.notify_window_ms);
-  monitor_ = std::make_unique<BackendMonitor>(&loop_, std::move(probe_factory), [this] {
+  transfers_.set_journal_sink([this](int64_t zone_id, store::JournalEntry entry, int64_t max_entries,
+                                     int64_t max_age_s) {
+    writes_.add_journal_step({zone_id, std::move(entry), max_entries, max_age_s});
+  });
+    monitor_ = std::make_unique<BackendMonitor>(&loop_, std::move(probe_factory), [this] {
     // Coalesce the transitions of one loop iteration into one rebuild.
     uv_timer_start(&republish_, on_republish, 0, 0);
   });
@@ -257,7 +261,6 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     pending.push_back({i, std::move(served), h, changed});
   }
   size_t changed = 0;
-  // Serial bumps, events and states go to SQLite in one transaction, before the answers change.
   std::vector<Transition> transitions = monitor_ ? monitor_->take_transitions() : std::vector<Transition>{};
   bool any_change = std::any_of(pending.begin(), pending.end(), [](const Pending& p) { return p.changed; });
   // Serials move now, from the reservation; they, the events and the states are

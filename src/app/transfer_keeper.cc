@@ -118,19 +118,19 @@ bool TransferKeeper::served(store::Db& db, const dns::ZoneContent& served) {
     int64_t now = store::unix_now();
     int64_t max = std::max<int64_t>(1, z.config.journal_max);
     while (static_cast<int64_t>(z.journal.size()) > max) z.journal.erase(z.journal.begin());
-    try {
-      store::Transaction tx(db);
-      store::JournalEntry e{diff->from, diff->to, now, diff->removed.bytes, diff->added.bytes};
-      store::append_journal(db, served.zone_id, e, z.config.journal_max, z.config.journal_max_age_s, now);
-      tx.commit();
-      journal_failing_ = false;
-    } catch (const std::exception& ex) {
-      // Once per episode (a locked or full database fails every change): the in-memory
-      // journal still serves IXFR; only a restart loses these steps.
-      if (!journal_failing_)
+    if (journal_sink_) {
+      journal_sink_(served.zone_id, {diff->from, diff->to, now, diff->removed.bytes, diff->added.bytes},
+                    z.config.journal_max, z.config.journal_max_age_s);
+    } else {
+      try {
+        store::Transaction tx(db);
+        store::JournalEntry e{diff->from, diff->to, now, diff->removed.bytes, diff->added.bytes};
+        store::append_journal(db, served.zone_id, e, z.config.journal_max, z.config.journal_max_age_s, now);
+        tx.commit();
+      } catch (const std::exception& ex) {
         log::warn("msg=\"cannot write the journal; IXFR from before this change will be a full "
-                  "transfer after a restart\" zone={} error=\"{}\"", z.config.zone_name, ex.what());
-      journal_failing_ = true;
+                  "transfer\" zone={} error=\"{}\"", z.config.zone_name, ex.what());
+      }
     }
   }
   notify_due_.push_back(served.zone_id);

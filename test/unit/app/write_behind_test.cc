@@ -2,7 +2,8 @@
 // connection locks with BEGIN IMMEDIATE, as another process would: a flush under the
 // lock returns at once and keeps everything; the log says so once per episode, not
 // once per attempt; after the lock is released one flush writes every event, the
-// serial and its reservation; the event bound drops the oldest and counts them.
+// serial and its reservation, and the journal step; the event bound drops the oldest
+// and counts them.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -91,20 +92,27 @@ TEST_CASE("write_behind: a locked database queues, logs once, and writes everyth
       CHECK_FALSE(wb.flush(db, extra, 2, 5000 + i));
       CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(200));  // no busy wait
     }
+    wb.add_journal_step({zone, {10, 11, 0, {1, 2}, {3, 4}}, 100, 3600});
+    CHECK_FALSE(wb.flush(db, extra, 2, 6000));
     CHECK(wb.failing());
     CHECK(wb.queued_events() == 30);
+    CHECK(wb.queued_journal_steps() == 1);
     CHECK(wb.queued_serials() == 1);  // the newest serial of the zone only
     other.exec("COMMIT");
     CHECK(wb.flush(db, extra, 2, 9000));
     std::string log = cap.text();
     CHECK(count(log, "cannot write the database") == 1);  // once per episode, not 30 times
     CHECK(count(log, "database writable again") == 1);
-    CHECK(log.find("wrote=33") != std::string::npos);      // 30 events + 1 serial + 2 states
+    CHECK(log.find("wrote=34") != std::string::npos);  // 30 events, 1 serial, 1 journal step, 2 states
   }
   CHECK_FALSE(wb.failing());
   CHECK(wb.queued_events() == 0);
   CHECK(extra_calls == 1);  // only once the transaction is open: never under the lock
   CHECK(events_in(db) == 30);
+  auto journal = store::load_journal(db, zone);
+  REQUIRE(journal.size() == 1);
+  CHECK(journal[0].serial_to == 11);
+  CHECK(journal[0].added == std::vector<uint8_t>{3, 4});
   CHECK(store::find_zone(db, "a.example.")->serial == 40);
   CHECK(store::load_serial_reservations(db).at(zone) == 40 + 256);
   CHECK(book.advance(zone, 40) == 41);  // the book knows the new reservation
