@@ -231,9 +231,7 @@ Status ControlLoop::reload() {
     uint64_t records = 0;
     for (const auto& sl : slots_) records += sl.records_stored;
     log::info("msg=\"zones loaded\" zones={} records={} ms={:.1f}", slots_.size(), records, ms_since(t0));
-    if (monitor_) monitor_->sync(backends, states);
-    backends_config_ = std::move(backends);
-    backend_states_ = std::move(states);
+    adopt_backends(std::move(backends), std::move(states));
     return ok_status();
   } catch (const std::exception& e) {
     log_error_once("cannot read database", e.what());
@@ -269,9 +267,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     for (auto& p : pending)
       if (p.changed) (void)bump_serial(slots_[p.slot], p.served);
   }
-  for (const auto& t : transitions)
-    writes_.add_event({t.at_ms, t.backend_id, t.backend, std::string(health::state_name(t.from)),
-                       std::string(health::state_name(t.to)), t.reason});
+  for (const auto& t : transitions) writes_.add_event(t);
   progress::phase("building answers", pending.size(), "zones");
   for (auto& p : pending) {
     ZoneSlot& slot = slots_[p.slot];

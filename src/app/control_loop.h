@@ -123,6 +123,8 @@ class ControlLoop {
   /// Builds the slot of a zone just read; `served`: the serial it serves now, if any.
   Status fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::optional<uint32_t> served,
                    std::optional<uint32_t> reserved);
+  /// Takes the backends and states just read (probes follow their settings).
+  void adopt_backends(std::vector<store::Backend> backends, std::map<int64_t, store::BackendState> states);
   /// Writes what WriteBehind holds and the dirty backend states, in one transaction.
   bool flush_writes();
   SerialBook serials_;

@@ -124,14 +124,19 @@ Status ControlLoop::reload_changed() {
     if (records > 100000) malloc_trim(0);  // as reload(): a big zone's records were many small allocations
     log::info("msg=\"zones reloaded\" changed_zones={} records={} ms={:.1f}", ids.size(), records,
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    if (monitor_) monitor_->sync(backends, states);
-    backends_config_ = std::move(backends);
-    backend_states_ = std::move(states);
+    adopt_backends(std::move(backends), std::move(states));
     return ok_status();
   } catch (const std::exception& e) {
     log_error_once("cannot read database", e.what());
     return make_error("{}", e.what());
   }
+}
+
+void ControlLoop::adopt_backends(std::vector<store::Backend> backends,
+                                 std::map<int64_t, store::BackendState> states) {
+  if (monitor_) monitor_->sync(backends, states);
+  backends_config_ = std::move(backends);
+  backend_states_ = std::move(states);
 }
 
 bool ControlLoop::flush_writes() {

@@ -6,7 +6,7 @@
 
 namespace fodns::app {
 
-void WriteBehind::add_event(QueuedEvent e) {
+void WriteBehind::add_event(Transition e) {
   if (events_.size() >= max_events_) {
     // The oldest go first: the newest say what the backends are doing now.
     size_t drop = events_.size() - max_events_ + 1;
@@ -32,7 +32,8 @@ bool WriteBehind::flush(store::Db& db, const Extra& extra, size_t extra_pending,
   try {
     store::Transaction tx(db);
     for (const auto& e : events_)
-      store::insert_event(db, e.at_ms, e.backend_id, e.backend, e.from, e.to, e.reason);
+      store::insert_event(db, e.at_ms, e.backend_id, e.backend, health::state_name(e.from),
+                          health::state_name(e.to), e.reason);
     for (const auto& [zone_id, serial] : serials_pending_)
       store::write_served_serial(db, zone_id, serial, serials_.reservation_for(serial), now_ms / 1000);
     for (const auto& j : journal_)

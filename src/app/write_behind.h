@@ -20,20 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "app/backend_monitor.h"
 #include "app/serial_book.h"
 #include "store/db.h"
 #include "store/transfer_repo.h"
 
 namespace fodns::app {
-
-struct QueuedEvent {
-  int64_t at_ms = 0;
-  int64_t backend_id = 0;
-  std::string backend;
-  std::string from;
-  std::string to;
-  std::string reason;
-};
 
 struct QueuedJournalStep {
   int64_t zone_id = 0;
@@ -48,7 +40,7 @@ class WriteBehind {
   explicit WriteBehind(SerialBook& serials, size_t max_events = kDefaultMaxEvents)
       : serials_(serials), max_events_(max_events) {}
 
-  void add_event(QueuedEvent e);
+  void add_event(Transition e);
   void add_journal_step(QueuedJournalStep step);
   /// The serial zone `zone_id` now serves; written with a new reservation.
   void set_serial(int64_t zone_id, uint32_t serial) { serials_pending_[zone_id] = serial; }
@@ -77,7 +69,7 @@ class WriteBehind {
  private:
   SerialBook& serials_;
   size_t max_events_;
-  std::vector<QueuedEvent> events_;
+  std::vector<Transition> events_;
   std::vector<QueuedJournalStep> journal_;
   std::map<int64_t, uint32_t> serials_pending_;
   bool failing_ = false;

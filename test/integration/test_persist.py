@@ -33,10 +33,8 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -54,41 +52,6 @@ $TTL 60
 ns1 A 192.0.2.53
 """
 LOCK_S = 15
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that accepts and closes: a live backend."""
-
-    def __init__(self, port=0):
-        self.port = port
-        self.sock = None
-        self.open()
-
-    def open(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1', self.port))
-        s.listen(64)
-        self.port = s.getsockname()[1]
-        self.sock = s
-        threading.Thread(target=self._accept, args=(s,), daemon=True).start()
-
-    def _accept(self, s):
-        while True:
-            try:
-                c, _ = s.accept()
-                c.close()
-            except OSError:
-                return
-
-    def close(self):
-        if self.sock is not None:
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self.sock.close()
-            self.sock = None
 
 
 class DbLock:
@@ -165,8 +128,8 @@ def time_until_pool(f, want, timeout=10.0):
 
 class PersistTest(unittest.TestCase):
     def setUp(self):
-        self.a = Listener()
-        self.b = Listener()
+        self.a = h.TcpBackend()
+        self.b = h.TcpBackend()
         self.addCleanup(self.a.close)
         self.addCleanup(self.b.close)
 
@@ -312,7 +275,7 @@ class FullDiskInner(unittest.TestCase):
     """Runs inside `unshare -m`: the tmpfs exists only for this process tree."""
 
     def test_full_disk(self):
-        a, b = Listener(), Listener()
+        a, b = h.TcpBackend(), h.TcpBackend()
         self.addCleanup(a.close)
         self.addCleanup(b.close)
         f = make_fodns(self)

@@ -28,13 +28,11 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,38 +51,6 @@ def log(msg):
     sys.stderr.flush()
 
 
-class Listener:
-    def __init__(self):
-        self.port = 0
-        self.sock = None
-        self.open()
-
-    def open(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1', self.port))
-        s.listen(128)
-        self.port = s.getsockname()[1]
-        self.sock = s
-        threading.Thread(target=self._accept, args=(s,), daemon=True).start()
-
-    def _accept(self, s):
-        while True:
-            try:
-                s.accept()[0].close()
-            except OSError:
-                return
-
-    def close(self):
-        if self.sock:
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self.sock.close()
-            self.sock = None
-
-
 def make_zone(path, records):
     subprocess.run([sys.executable, os.path.join(HERE, 'make_zone.py'), '--origin', ORIGIN,
                     '--records', str(records), '--zone', path], check=True)
@@ -93,7 +59,7 @@ def make_zone(path, records):
 class Bench:
     def __init__(self, args):
         self.args = args
-        self.g, self.k = Listener(), Listener()
+        self.g, self.k = h.TcpBackend(), h.TcpBackend()
 
     def fodns(self, zone_file=None):
         f = h.FailoverFodns(zones=[], http=False)
@@ -264,24 +230,22 @@ def main():
                      stats_ms(b.edit_s(f, ORIGIN, args.edits), 1000)))
         f.cleanup()
 
-        log('%d zones, governed record in one' % args.zones)
-        f = b.fodns()
-        f.zones = [('z0.many.', None)]
-        b.many_zones(f, args.zones, govern_all=False)
-        f.serve(deadline_s=600)
-        rows.append(('flip publish ms, 1 zone of %d' % args.zones, stats_ms(b.flips(f, 'sip.z0.many.', args.flips))))
-        rows.append(('CLI edit -> served ms, 1 zone of %d' % args.zones,
-                     stats_ms(b.edit_s(f, 'z%d.many.' % (args.zones // 2), args.edits), 1000)))
-        f.cleanup()
-
-        log('%d zones, one backend governs a record in each' % args.zones)
-        f = b.fodns()
-        f.zones = [('z0.many.', None)]
-        b.many_zones(f, args.zones, govern_all=True)
-        f.serve(deadline_s=600)
-        rows.append(('flip publish ms, backend in all %d zones' % args.zones,
-                     stats_ms(b.flips(f, 'sip.z%d.many.' % (args.zones - 1), args.flips))))
-        f.cleanup()
+        for govern_all in (False, True):
+            log('%d zones, %s' % (args.zones, 'one backend governs a record in each' if govern_all
+                                  else 'a governed record in one'))
+            f = b.fodns()
+            f.zones = [('z0.many.', None)]
+            b.many_zones(f, args.zones, govern_all=govern_all)
+            f.serve(deadline_s=600)
+            if govern_all:
+                rows.append(('flip publish ms, backend in all %d zones' % args.zones,
+                             stats_ms(b.flips(f, 'sip.z%d.many.' % (args.zones - 1), args.flips))))
+            else:
+                rows.append(('flip publish ms, 1 zone of %d' % args.zones,
+                             stats_ms(b.flips(f, 'sip.z0.many.', args.flips))))
+                rows.append(('CLI edit -> served ms, 1 zone of %d' % args.zones,
+                             stats_ms(b.edit_s(f, 'z%d.many.' % (args.zones // 2), args.edits), 1000)))
+            f.cleanup()
 
         log('Knot DNS: knotc edit on the %d-record zone' % args.big)
         kn = knot_edit_s(big, args.edits)

@@ -86,7 +86,7 @@ TEST_CASE("write_behind: a locked database queues, logs once, and writes everyth
   {
     StderrCapture cap(dir.path);
     for (int i = 0; i < 30; ++i) {
-      wb.add_event({1000 + i, 0, "pbx1", "up", "down", "timeout"});
+      wb.add_event({0, "pbx1", health::State::Up, health::State::Down, 1000 + i, "timeout"});
       wb.set_serial(zone, 11 + static_cast<uint32_t>(i));
       auto t0 = std::chrono::steady_clock::now();
       CHECK_FALSE(wb.flush(db, extra, 2, 5000 + i));
@@ -122,7 +122,8 @@ TEST_CASE("write_behind: the event bound drops the oldest and counts them") {
   store::Db db(":memory:");
   app::SerialBook book;
   app::WriteBehind wb(book, 3);
-  for (int i = 0; i < 5; ++i) wb.add_event({i, 0, "b", "up", "down", fmt::format("r{}", i)});
+  for (int i = 0; i < 5; ++i)
+    wb.add_event({0, "b", health::State::Up, health::State::Down, i, fmt::format("r{}", i)});
   CHECK(wb.queued_events() == 3);
   CHECK(wb.dropped_events() == 2);
   CHECK(wb.flush(db, nullptr, 0, 0));
