@@ -10,7 +10,6 @@
 #include "common/log.h"
 #include "common/progress.h"
 #include "probes/probe.h"
-#include "dns/serial.h"
 #include "dns/wire.h"
 #include "store/backend_repo.h"
 #include "store/serial_reservation.h"
@@ -28,10 +27,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kWriteBusyMs = 10;
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-void patch_soa_serial(dns::ZoneContent& z) {
-  for (auto& rr : z.rrs)
-    if (rr.type == dns::type::kSoa && rr.owner == z.origin) dns::soa_set_serial(rr.rdata, z.serial);
 }
 }  // namespace
 
@@ -328,32 +323,6 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
 }  // namespace fodns::app
 
 namespace fodns::app {
-
-bool ControlLoop::bump_serial(ZoneSlot& slot, dns::ZoneContent& served) {
-  if (auto next = serials_.advance(slot.zone_id, slot.serial)) {
-    slot.serial = *next;
-    writes_.set_serial(slot.zone_id, *next);
-  } else {
-    // Nothing reserved: the serial must be written before it is served.
-    auto queued = writes_.queued_serial(slot.zone_id);
-    uint32_t next_serial = dns::serial_next(queued.value_or(slot.serial));
-    writes_.set_serial(slot.zone_id, next_serial);
-    if (!flush_writes()) {
-      if (queued) writes_.set_serial(slot.zone_id, *queued);
-      else writes_.drop_serial(slot.zone_id);
-      if (serial_starved_.insert(slot.zone_id).second)
-        log::warn("msg=\"serial cannot move until the database is writable; answers follow "
-                  "health, transfers keep the last serial\" zone={}", slot.name);
-      return false;
-    }
-    slot.serial = next_serial;
-  }
-  slot.content.serial = slot.serial;
-  patch_soa_serial(slot.content);
-  served.serial = slot.serial;
-  patch_soa_serial(served);
-  return true;
-}
 
 void ControlLoop::send_notifications() {
   if (!notifier_) return;

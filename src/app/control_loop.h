@@ -73,7 +73,7 @@ class ControlLoop {
   static void on_republish(uv_timer_t* t);
   /// Reads zones, backends and states; on error keeps what it had.
   Status reload();
-  /// Re-reads only the zones the change index lists (control_loop_changes.cc).
+  /// Re-reads only the zones the change index lists (control_loop_store.cc).
   Status reload_changed();
   /// Applies health, bumps serials of zones whose answers changed, builds and publishes.
   Status republish(const char* why, bool count_changes);

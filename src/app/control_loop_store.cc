@@ -1,6 +1,6 @@
-// ControlLoop: reading what the CLI changed (only the zones the change index lists),
-// building a zone's slot, and writing behind the publications. The rest is in
-// control_loop.cc; the threading rule is in control_loop.h.
+// ControlLoop's side of the database: reading what the CLI changed (only the zones
+// the change index lists), building a zone's slot, moving serials, and writing behind
+// the publications. The rest is in control_loop.cc; the threading rule is in control_loop.h.
 #include <malloc.h>
 
 #include <chrono>
@@ -9,6 +9,7 @@
 #include "app/control_loop.h"
 #include "common/log.h"
 #include "dns/rr.h"
+#include "dns/serial.h"
 #include "dns/wire.h"
 #include "store/backend_repo.h"
 #include "store/serial_reservation.h"
@@ -17,6 +18,12 @@
 #include "zone/snapshot_builder.h"
 
 namespace fodns::app {
+namespace {
+void patch_soa_serial(dns::ZoneContent& z) {
+  for (auto& rr : z.rrs)
+    if (rr.type == dns::type::kSoa && rr.owner == z.origin) dns::soa_set_serial(rr.rdata, z.serial);
+}
+}  // namespace
 
 Status ControlLoop::fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::optional<uint32_t> served,
                               std::optional<uint32_t> reserved) {
@@ -29,8 +36,7 @@ Status ControlLoop::fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::op
     writes_.set_serial(content.zone_id, serial);
   if (serial != content.serial) {
     content.serial = serial;
-    for (auto& rr : content.rrs)
-      if (rr.type == dns::type::kSoa && rr.owner == content.origin) dns::soa_set_serial(rr.rdata, serial);
+    patch_soa_serial(content);
   }
   slot.serial = serial;
   slot.records_stored = content.rrs.size();
@@ -137,6 +143,32 @@ void ControlLoop::adopt_backends(std::vector<store::Backend> backends,
   if (monitor_) monitor_->sync(backends, states);
   backends_config_ = std::move(backends);
   backend_states_ = std::move(states);
+}
+
+bool ControlLoop::bump_serial(ZoneSlot& slot, dns::ZoneContent& served) {
+  if (auto next = serials_.advance(slot.zone_id, slot.serial)) {
+    slot.serial = *next;
+    writes_.set_serial(slot.zone_id, *next);
+  } else {
+    // Nothing reserved: the serial must be written before it is served.
+    auto queued = writes_.queued_serial(slot.zone_id);
+    uint32_t next_serial = dns::serial_next(queued.value_or(slot.serial));
+    writes_.set_serial(slot.zone_id, next_serial);
+    if (!flush_writes()) {
+      if (queued) writes_.set_serial(slot.zone_id, *queued);
+      else writes_.drop_serial(slot.zone_id);
+      if (serial_starved_.insert(slot.zone_id).second)
+        log::warn("msg=\"serial cannot move until the database is writable; answers follow "
+                  "health, transfers keep the last serial\" zone={}", slot.name);
+      return false;
+    }
+    slot.serial = next_serial;
+  }
+  slot.content.serial = slot.serial;
+  patch_soa_serial(slot.content);
+  served.serial = slot.serial;
+  patch_soa_serial(served);
+  return true;
 }
 
 bool ControlLoop::flush_writes() {
