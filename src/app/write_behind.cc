@@ -45,6 +45,10 @@ bool WriteBehind::flush(store::Db& db, const Extra& extra, size_t extra_pending,
     if (!failing()) {
       failing_ = true;
       failing_since_ms_ = now_ms;
+    }
+    // A CLI commit holds the lock for milliseconds: that is no episode worth a log line.
+    if (!logged_ && now_ms - failing_since_ms_ >= kQuietMs) {
+      logged_ = true;
       log::error("msg=\"cannot write the database; serving goes on, writes are queued\" "
                  "queued={} events={} serials={} journal_steps={} states={} error=\"{}\"",
                  queued, events_.size(), serials_pending_.size(), journal_.size(), extra_pending,
@@ -54,7 +58,7 @@ bool WriteBehind::flush(store::Db& db, const Extra& extra, size_t extra_pending,
   }
   size_t wrote = events_.size() + serials_pending_.size() + journal_.size() + extra_written;
   for (const auto& [zone_id, serial] : serials_pending_) serials_.written(zone_id, serial);
-  if (failing()) {
+  if (logged_) {
     log::info("msg=\"database writable again; wrote the queued writes\" wrote={} events={} "
               "serials={} journal_steps={} states={} dropped_events={} dropped_journal_steps={} "
               "failed_attempts={} after_ms={}",
@@ -67,6 +71,7 @@ bool WriteBehind::flush(store::Db& db, const Extra& extra, size_t extra_pending,
   journal_.clear();
   dropped_journal_episode_ = 0;
   failing_ = false;
+  logged_ = false;
   failed_attempts_ = 0;
   dropped_episode_ = 0;
   return true;

@@ -3,8 +3,9 @@
 // through a callback, backend states. A locked or full database never delays a publication: the
 // publication goes out, its writes wait here and are written, in one transaction,
 // when the database takes them. The log says so once per episode: "cannot write the
-// database; queued N" when writes start failing, "database writable again; wrote N"
-// when they succeed again, never once per attempt.
+// database; queued N" once writes have failed for kQuietMs (a CLI commit holding the
+// lock for a few milliseconds is no episode), "database writable again; wrote N" when
+// they succeed again; never once per attempt.
 // Bound: at most `max_events` events and as many journal steps wait; beyond it the
 // oldest are dropped, counted, and the count is logged when the database is writable
 // again (a dropped journal step only makes IXFR across it a full transfer after a
@@ -37,6 +38,7 @@ struct QueuedJournalStep {
 class WriteBehind {
  public:
   static constexpr size_t kDefaultMaxEvents = 10000;
+  static constexpr int64_t kQuietMs = 1000;
   explicit WriteBehind(SerialBook& serials, size_t max_events = kDefaultMaxEvents)
       : serials_(serials), max_events_(max_events) {}
 
@@ -73,6 +75,7 @@ class WriteBehind {
   std::vector<QueuedJournalStep> journal_;
   std::map<int64_t, uint32_t> serials_pending_;
   bool failing_ = false;
+  bool logged_ = false;  // this episode's first line is out
   int64_t failing_since_ms_ = 0;
   uint64_t failed_attempts_ = 0;   // in the current episode
   uint64_t dropped_episode_ = 0;

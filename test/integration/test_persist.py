@@ -306,7 +306,7 @@ class FullDiskInner(unittest.TestCase):
         a.close()
         self.assertIsNotNone(time_until_pool(f, {'192.0.2.2'}), f.log_text())
         self.assertGreater(f.soa_serial(ZONE), serial0)
-        got, _ = h.wait_for(lambda: 'cannot write the database' in f.log_text(), timeout=3)
+        got, _ = h.wait_for(lambda: 'cannot write the database' in f.log_text(), timeout=5)
         self.assertTrue(got, 'the full disk was noticed\n' + f.log_text())
         # Flapping: more changes, still one log line for the episode.
         a.open()

@@ -1,7 +1,8 @@
 // WriteBehind (app/write_behind.h) against a real database file that a second
 // connection locks with BEGIN IMMEDIATE, as another process would: a flush under the
 // lock returns at once and keeps everything; the log says so once per episode, not
-// once per attempt; after the lock is released one flush writes every event, the
+// once per attempt, and not for a lock held less than a second (a CLI commit); after
+// the lock is released one flush writes every event, the
 // serial and its reservation, and the journal step; the event bound drops the oldest
 // and counts them.
 #include <doctest/doctest.h>
@@ -89,17 +90,18 @@ TEST_CASE("write_behind: a locked database queues, logs once, and writes everyth
       wb.add_event({0, "pbx1", health::State::Up, health::State::Down, 1000 + i, "timeout"});
       wb.set_serial(zone, 11 + static_cast<uint32_t>(i));
       auto t0 = std::chrono::steady_clock::now();
-      CHECK_FALSE(wb.flush(db, extra, 2, 5000 + i));
+      CHECK_FALSE(wb.flush(db, extra, 2, 5000 + i * 100));  // attempts over 3 s
       CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(200));  // no busy wait
     }
     wb.add_journal_step({zone, {10, 11, 0, {1, 2}, {3, 4}}, 100, 3600});
-    CHECK_FALSE(wb.flush(db, extra, 2, 6000));
+    CHECK_FALSE(wb.flush(db, extra, 2, 8000));
     CHECK(wb.failing());
     CHECK(wb.queued_events() == 30);
     CHECK(wb.queued_journal_steps() == 1);
     CHECK(wb.queued_serials() == 1);  // the newest serial of the zone only
     other.exec("COMMIT");
     CHECK(wb.flush(db, extra, 2, 9000));
+    CHECK(count(cap.text(), "after_ms=4000") == 1);
     std::string log = cap.text();
     CHECK(count(log, "cannot write the database") == 1);  // once per episode, not 30 times
     CHECK(count(log, "database writable again") == 1);
@@ -116,6 +118,25 @@ TEST_CASE("write_behind: a locked database queues, logs once, and writes everyth
   CHECK(store::find_zone(db, "a.example.")->serial == 40);
   CHECK(store::load_serial_reservations(db).at(zone) == 40 + 256);
   CHECK(book.advance(zone, 40) == 41);  // the book knows the new reservation
+}
+
+TEST_CASE("write_behind: a lock shorter than kQuietMs logs nothing") {
+  TempDir dir;
+  std::string path = (dir.path / "t.db").string();
+  store::Db db(path);
+  sqlite3_busy_timeout(db.handle(), 0);
+  app::SerialBook book;
+  app::WriteBehind wb(book);
+  store::Db other(path);
+  StderrCapture cap(dir.path);
+  other.exec("BEGIN IMMEDIATE");
+  wb.add_event({0, "pbx1", health::State::Up, health::State::Down, 1, "timeout"});
+  CHECK_FALSE(wb.flush(db, nullptr, 0, 10000));
+  CHECK_FALSE(wb.flush(db, nullptr, 0, 10000 + app::WriteBehind::kQuietMs - 1));
+  other.exec("COMMIT");
+  CHECK(wb.flush(db, nullptr, 0, 10000 + app::WriteBehind::kQuietMs));
+  CHECK(events_in(db) == 1);
+  CHECK(cap.text().empty());
 }
 
 TEST_CASE("write_behind: the event bound drops the oldest and counts them") {
