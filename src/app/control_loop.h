@@ -130,6 +130,7 @@ class ControlLoop {
   SerialBook serials_;
   WriteBehind writes_{serials_};
   int64_t changes_since_ = 0;            // the change-index epoch read next
+  std::vector<int64_t> gone_zones_;      // deleted zones whose marks the index may drop
   std::set<int64_t> serial_starved_;     // zones that could not move their serial
   std::vector<int64_t> reread_;          // zones to read again at the next poll
   void send_notifications();

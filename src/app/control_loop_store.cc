@@ -68,21 +68,26 @@ Status ControlLoop::reload_changed() {
   try {
     // The version first: a commit racing with the reads is seen at the next poll.
     int64_t version = db_->data_version();
-    auto changed = store::take_changed_zones(*db_, changes_since_);
+    auto changed = store::take_changed_zones(*db_, changes_since_, gone_zones_);
+    if (changed.next_since != changes_since_) gone_zones_.clear();  // forgotten in the index
     std::vector<int64_t> ids = std::move(changed.zone_ids);
     ids.insert(ids.end(), reread_.begin(), reread_.end());
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    std::vector<std::pair<int64_t, std::optional<dns::ZoneContent>>> zones;
+    struct Read {
+      int64_t id;
+      std::optional<dns::ZoneContent> content;
+      std::optional<uint32_t> reserved;
+    };
+    std::vector<Read> zones;
     std::vector<store::Backend> backends;
     std::map<int64_t, store::BackendState> states;
-    std::map<int64_t, uint32_t> reserved;
     db_->exec("BEGIN");  // one read transaction: everything from the same commit
     try {
-      for (int64_t id : ids) zones.emplace_back(id, store::load_zone_by_id(*db_, id));
+      for (int64_t id : ids)
+        zones.push_back({id, store::load_zone_by_id(*db_, id), store::load_serial_reservation(*db_, id)});
       backends = store::list_backends(*db_);
       states = store::load_backend_states(*db_);
-      if (!ids.empty()) reserved = store::load_serial_reservations(*db_);
       transfers_.load(*db_);
     } catch (...) {
       db_->exec("ROLLBACK");
@@ -93,18 +98,17 @@ Status ControlLoop::reload_changed() {
     for (size_t i = 0; i < slots_.size(); ++i) index[slots_[i].zone_id] = i;
     std::vector<bool> gone(slots_.size(), false);
     uint64_t records = 0;
-    for (auto& [id, content] : zones) {
+    for (auto& [id, content, res_serial] : zones) {
       auto at = index.find(id);
       if (!content) {
         if (at != index.end()) gone[at->second] = true;
         serials_.forget(id);
         writes_.drop_serial(id);
         serial_starved_.erase(id);
+        gone_zones_.push_back(id);
         continue;
       }
       records += content->rrs.size();
-      auto res = reserved.find(id);
-      std::optional<uint32_t> res_serial = res == reserved.end() ? std::nullopt : std::optional(res->second);
       ZoneSlot slot;
       if (at == index.end()) {
         if (auto st = fill_slot(slot, *content, std::nullopt, res_serial); !st) return st;

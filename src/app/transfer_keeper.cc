@@ -45,7 +45,7 @@ void TransferKeeper::load(store::Db& db) {
     keys.push_back(std::move(*key));
   }
   std::map<int64_t, Zone> zones;
-  for (auto& cfg : store::load_all_transfer_configs(db)) {
+  for (auto& cfg : store::load_transfer_configs_in_use(db)) {
     if (cfg.acl.empty() && cfg.notify.empty()) continue;
     Zone z;
     for (const auto& e : cfg.acl) {

@@ -11,6 +11,13 @@ std::map<int64_t, uint32_t> load_serial_reservations(Db& db) {
   return out;
 }
 
+std::optional<uint32_t> load_serial_reservation(Db& db, int64_t zone_id) {
+  auto st = db.prepare("SELECT serial_reserved FROM zones WHERE id = ?1 AND serial_reserved IS NOT NULL");
+  st.bind(1, zone_id);
+  if (!st.step()) return std::nullopt;
+  return static_cast<uint32_t>(st.int64(0));
+}
+
 void write_served_serial(Db& db, int64_t zone_id, uint32_t serial, uint32_t reserved, int64_t now_s) {
   auto get = db.prepare("SELECT serial FROM zones WHERE id = ?1");
   get.bind(1, zone_id);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 
 #include "store/db.h"
 
@@ -15,6 +16,9 @@ namespace fodns::store {
 
 /// Zones with a reservation: zone id -> the highest serial reserved.
 std::map<int64_t, uint32_t> load_serial_reservations(Db& db);
+
+/// One zone's reservation, if it has one.
+std::optional<uint32_t> load_serial_reservation(Db& db, int64_t zone_id);
 
 /// Stores the serial a zone serves and its new reservation. A stored serial that is
 /// already ahead of `serial` (RFC 1982) is kept: the served serial never goes back.

@@ -24,18 +24,22 @@ std::vector<int64_t> marked_since(Db& db, int64_t since) {
 }
 }  // namespace
 
-ChangedZones take_changed_zones(Db& db, int64_t since) {
+ChangedZones take_changed_zones(Db& db, int64_t since, const std::vector<int64_t>& gone) {
   ChangedZones out;
   try {
     Transaction tx(db);
     out.zone_ids = marked_since(db, since);
     int64_t open = open_change_epoch(db);
     db.prepare("UPDATE change_epoch SET epoch = ?1 WHERE id = 1").bind(1, open + 1).run();
-    // The mark of a deleted zone is only needed until a server has seen it go;
-    // another server on the same database that lags behind falls back to a full read.
-    db.prepare("DELETE FROM zone_changes WHERE epoch < ?1 AND zone_id NOT IN (SELECT id FROM zones)")
-        .bind(1, since)
-        .run();
+    // The mark of a deleted zone is only needed until the server has seen it go
+    // (unless the id came back as a new zone meanwhile).
+    auto forget = db.prepare(
+        "DELETE FROM zone_changes WHERE zone_id = ?1 AND epoch < ?2 "
+        "AND NOT EXISTS (SELECT 1 FROM zones WHERE id = ?1)");
+    for (int64_t id : gone) {
+      forget.bind(1, id).bind(2, since).run();
+      forget.reset();
+    }
     tx.commit();
     out.next_since = open + 1;
     return out;

@@ -24,10 +24,11 @@ int64_t open_change_epoch(Db& db);
 
 /// Lists the zones marked at or after `since` and opens a new epoch, in one
 /// BEGIN IMMEDIATE transaction (so no edit falls between the list and the new
-/// epoch). Also forgets the marks of deleted zones that this call has seen.
+/// epoch). Also forgets the marks of `gone` (zones an earlier call listed and the
+/// caller found deleted), so the index keeps one row per existing zone.
 /// If the database cannot be written (locked, full), lists the same zones read-only
 /// and leaves `next_since` at `since`: they are listed again next time, never lost.
-ChangedZones take_changed_zones(Db& db, int64_t since);
+ChangedZones take_changed_zones(Db& db, int64_t since, const std::vector<int64_t>& gone = {});
 
 /// One zone as load_all_zones() reads it (records with governance, policies, SOA
 /// patched to the served serial); nullopt if the zone no longer exists.

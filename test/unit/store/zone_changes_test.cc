@@ -10,6 +10,7 @@
 #include "dns/wire.h"
 #include "store/backend_repo.h"
 #include "store/serial_reservation.h"
+#include "store/transfer_repo.h"
 #include "store/zone_changes.h"
 #include "store/zone_repo.h"
 #include "zonefile/zone_file.h"
@@ -72,8 +73,7 @@ TEST_CASE("zone_changes: a deleted zone is reported, then its mark is compacted 
   auto s1 = store::take_changed_zones(db, s0.next_since);
   CHECK(s1.zone_ids == std::vector<int64_t>{a});
   CHECK_FALSE(store::load_zone_by_id(db, a).has_value());
-  (void)store::take_changed_zones(db, s1.next_since);
-  (void)store::take_changed_zones(db, s1.next_since + 1);
+  (void)store::take_changed_zones(db, s1.next_since, {a});
   auto left = db.prepare("SELECT COUNT(*) FROM zone_changes WHERE zone_id = ?1");
   left.bind(1, a);
   left.step();
@@ -92,6 +92,19 @@ TEST_CASE("zone_changes: a big import marks its zone once, not once per record")
   rows.step();
   CHECK(rows.int64(0) == 1);
   CHECK(store::open_change_epoch(db) == 1);  // only the server opens epochs
+}
+
+TEST_CASE("transfer_repo: load_transfer_configs_in_use skips zones without settings") {
+  store::Db db(":memory:");
+  add_zone(db, "a.example.");
+  int64_t b = add_zone(db, "b.example.");
+  add_zone(db, "c.example.");
+  store::replace_notify(db, b, {{"192.0.2.54", 53}});
+  auto used = store::load_transfer_configs_in_use(db);
+  REQUIRE(used.size() == 1);
+  CHECK(used[0].zone_id == b);
+  CHECK(used[0].notify.size() == 1);
+  CHECK(store::load_all_transfer_configs(db).size() == 3);
 }
 
 TEST_CASE("zone_changes: load_zone_by_id reads what load_all_zones reads") {
