@@ -60,6 +60,8 @@ class BackendMonitor {
   /// and mark_saved() with the result once it has committed.
   std::vector<int64_t> save_dirty(store::Db& db);
   void mark_saved(const std::vector<int64_t>& ids) { table_.mark_saved(ids); }
+  /// How many states wait to be written (for the write-behind log line).
+  size_t dirty_count() const { return table_.dirty_count(); }
 
   const probes::ProbeRunner& runner() const { return *runner_; }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -13,6 +14,8 @@
 #include "probes/probe.h"
 #include "dns/wire.h"
 #include "store/backend_repo.h"
+#include "store/serial_reservation.h"
+#include "store/zone_changes.h"
 #include "store/zone_repo.h"
 #include "zone/health_filter.h"
 #include "zone/snapshot_builder.h"
@@ -20,12 +23,12 @@
 namespace fodns::app {
 namespace {
 using Clock = std::chrono::steady_clock;
+// The control loop's writes give up after this long on a lock held by another process
+// and are queued instead (WriteBehind): SQLite's default here (5 s) stalled failover
+// for as long as a lock was held. Start-up still waits the full busy timeout.
+constexpr int kWriteBusyMs = 10;
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-void patch_soa_serial(dns::ZoneContent& z) {
-  for (auto& rr : z.rrs)
-    if (rr.type == dns::type::kSoa && rr.owner == z.origin) dns::soa_set_serial(rr.rdata, z.serial);
 }
 }  // namespace
 
@@ -39,7 +42,11 @@ ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
     t->data = this;
   }
   notifier_ = std::make_unique<xfr::Notifier>(&loop_, config_.notify_window_ms);
-  monitor_ = std::make_unique<BackendMonitor>(&loop_, std::move(probe_factory), [this] {
+  transfers_.set_journal_sink([this](int64_t zone_id, store::JournalEntry entry, int64_t max_entries,
+                                     int64_t max_age_s) {
+    writes_.add_journal_step({zone_id, std::move(entry), max_entries, max_age_s});
+  });
+    monitor_ = std::make_unique<BackendMonitor>(&loop_, std::move(probe_factory), [this] {
     // Coalesce the transitions of one loop iteration into one rebuild.
     uv_timer_start(&republish_, on_republish, 0, 0);
   });
@@ -64,6 +71,15 @@ void ControlLoop::log_error_once(const std::string& what, const std::string& msg
 Status ControlLoop::load_initial() {
   try {
     db_ = std::make_unique<store::Db>(config_.db_path);
+  } catch (const std::exception& e) {
+    return make_error("{}", e.what());
+  }
+  try {
+    // A new change epoch before the full read: edits committed after it are re-read
+    // by the first poll, edits before it are in the full read.
+    constexpr int64_t kAll = std::numeric_limits<int64_t>::max();
+    auto opened = store::take_changed_zones(*db_, kAll);
+    changes_since_ = opened.next_since == kAll ? store::open_change_epoch(*db_) : opened.next_since;
   } catch (const std::exception& e) {
     return make_error("{}", e.what());
   }
@@ -101,6 +117,7 @@ Status ControlLoop::load_initial() {
 }
 
 void ControlLoop::start() {
+  sqlite3_busy_timeout(db_->handle(), kWriteBusyMs);
   uv_timer_start(&poll_, on_poll, config_.poll_ms, config_.poll_ms);
   uv_timer_start(&save_, on_save, config_.save_ms, config_.save_ms);
 }
@@ -109,26 +126,31 @@ void ControlLoop::stop() {
   uv_timer_stop(&poll_);
   uv_timer_stop(&save_);
   uv_timer_stop(&republish_);
-  monitor_.reset();
-  try {
-    store::Transaction tx(*db_);
-    tx.commit();
-  } catch (const std::exception&) {
+  // Every served serial written: the next start need not skip above the reservations.
+  if (flush_writes()) {
+    try {
+      store::Transaction tx(*db_);
+      store::release_serial_reservations(*db_);
+      tx.commit();
+    } catch (const std::exception&) {
+      // Kept: the next start begins above them, which is safe.
+    }
   }
+  monitor_.reset();
 }
 
 void ControlLoop::on_poll(uv_timer_t* t) {
   auto* self = static_cast<ControlLoop*>(t->data);
   try {
-    // Broken database (issue 14): DatabaseWatch logs once per episode, reload() reports to it.
+    // Broken database (issue 14): DatabaseWatch logs once per episode, the reloads report to it.
     if (!self->db_watch_.check_file()) return;
-    bool unchanged = self->db_->data_version() == self->data_version_;
+    bool unchanged = self->db_->data_version() == self->data_version_ && self->reread_.empty();
     if (unchanged && self->db_watch_.readable()) {
       self->db_watch_.read_ok();
       return;
     }
     if (!self->db_watch_.retry_due()) return;
-    if (self->reload()) (void)self->republish("database changed", false);
+    if (self->reload_changed()) (void)self->republish("database changed", false);
   } catch (const std::exception& e) {
     self->db_watch_.read_failed("cannot read database", e.what());
   }
@@ -137,15 +159,7 @@ void ControlLoop::on_poll(uv_timer_t* t) {
 void ControlLoop::on_save(uv_timer_t* t) {
   auto* self = static_cast<ControlLoop*>(t->data);
   self->publish_status();  // at least once a second, for the probe counters
-  if (!self->monitor_) return;
-  try {
-    store::Transaction tx(*self->db_);
-    auto saved = self->monitor_->save_dirty(*self->db_);
-    tx.commit();
-    self->monitor_->mark_saved(saved);
-  } catch (const std::exception& e) {
-    self->log_error_once("cannot save backend state", e.what());
-  }
+  (void)self->flush_writes();  // retried every save_ms while the database refuses
 }
 
 void ControlLoop::on_republish(uv_timer_t* t) {
@@ -183,11 +197,13 @@ Status ControlLoop::reload() {
     std::vector<dns::ZoneContent> zones;
     std::vector<store::Backend> backends;
     std::map<int64_t, store::BackendState> states;
+    std::map<int64_t, uint32_t> reserved;
     db_->exec("BEGIN");  // one read transaction: everything from the same commit
     try {
       zones = store::load_all_zones(*db_);
       backends = store::list_backends(*db_);
       states = store::load_backend_states(*db_);
+      reserved = store::load_serial_reservations(*db_);
       transfers_.load(*db_);
     } catch (...) {
       db_->exec("ROLLBACK");
@@ -199,39 +215,25 @@ Status ControlLoop::reload() {
     // the current health (and again on every change of their answers).
     std::vector<ZoneSlot> slots;
     slots.reserve(zones.size());
+    std::map<int64_t, uint32_t> served_before;  // a running full reload keeps serials moving forward
+    for (const auto& sl : slots_) served_before[sl.zone_id] = sl.serial;
     for (auto& content : zones) {
       ZoneSlot slot;
-      slot.zone_id = content.zone_id;
-      slot.name = dns::name_to_text(content.origin);
-      slot.serial = content.serial;
-      slot.records_stored = content.rrs.size();
-      slot.governed = zone::has_governed_records(content);
-      if (!slot.governed) {
-        // Served as stored: the transfer keeper sees it now, before the records
-        // are dropped; new records under an old serial get a new one, as in republish().
-        if (transfers_.enabled(content.zone_id) && transfers_.served(*db_, content)) {
-          bump_serial(slot, content);
-          (void)transfers_.served(*db_, content);
-        }
-        auto compiled = zone::SnapshotBuilder::compile_zone(content);
-        if (!compiled) {
-          log_error_once("cannot build snapshot", compiled.error().message);
-          return compiled.error();
-        }
-        slot.compiled = *compiled;
-        slot.records_served = content.rrs.size();
-      } else {
-        slot.content = std::move(content);
-      }
+      auto before = served_before.find(content.zone_id);
+      auto res = reserved.find(content.zone_id);
+      auto st = fill_slot(slot, content,
+                          before == served_before.end() ? std::nullopt : std::optional(before->second),
+                          res == reserved.end() ? std::nullopt : std::optional(res->second));
+      if (!st) return st;
       slots.push_back(std::move(slot));
     }
     // What each governed zone served before, so that republish() logs a CLI edit
     // (a drain) that changed the answers as changed, as it does a health change.
-    std::unordered_map<int64_t, uint64_t> served_before;
-    for (const auto& old : slots_) served_before[old.zone_id] = old.hash;
+    std::unordered_map<int64_t, uint64_t> hash_before;
+    for (const auto& old : slots_) hash_before[old.zone_id] = old.hash;
     for (auto& sl : slots) {
-      auto it = served_before.find(sl.zone_id);
-      if (it != served_before.end() && sl.governed) sl.hash = it->second;
+      auto it = hash_before.find(sl.zone_id);
+      if (it != hash_before.end() && sl.governed) sl.hash = it->second;
     }
     data_version_ = version;
     slots_ = std::move(slots);  // a reload is a new baseline: the CLI bumped serials itself
@@ -243,9 +245,7 @@ Status ControlLoop::reload() {
     uint64_t records = 0;
     for (const auto& sl : slots_) records += sl.records_stored;
     log::info("msg=\"zones loaded\" zones={} records={} ms={:.1f}", slots_.size(), records, ms_since(t0));
-    if (monitor_) monitor_->sync(backends, states);
-    backends_config_ = std::move(backends);
-    backend_states_ = std::move(states);
+    adopt_backends(std::move(backends), std::move(states));
     db_watch_.read_ok();
     return ok_status();
   } catch (const std::exception& e) {
@@ -276,34 +276,15 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
     pending.push_back({i, std::move(served), h, changed, answers_changed});
   }
   size_t changed = 0;
-  // Serial bumps, events and states go to SQLite in one transaction, before the answers change.
   std::vector<Transition> transitions = monitor_ ? monitor_->take_transitions() : std::vector<Transition>{};
   bool any_change = std::any_of(pending.begin(), pending.end(), [](const Pending& p) { return p.changed; });
-  if (any_change || !transitions.empty()) {
-    try {
-      store::Transaction tx(*db_);
-      int64_t now_s = store::unix_now_ms() / 1000;
-      for (auto& p : pending) {
-        if (!p.changed) continue;
-        ZoneSlot& slot = slots_[p.slot];
-        slot.serial = store::bump_zone_serial(*db_, slot.zone_id, now_s);
-        slot.content.serial = slot.serial;
-        patch_soa_serial(slot.content);
-        p.served.serial = slot.serial;
-        patch_soa_serial(p.served);
-      }
-      for (const auto& t : transitions)
-        store::insert_event(*db_, t.at_ms, t.backend_id, t.backend, health::state_name(t.from),
-                            health::state_name(t.to), t.reason);
-      std::vector<int64_t> saved;
-      if (monitor_) saved = monitor_->save_dirty(*db_);
-      tx.commit();
-      if (monitor_) monitor_->mark_saved(saved);
-    } catch (const std::exception& e) {
-      // Serve the new health anyway: answers must not wait for a locked database.
-      log_error_once("cannot record the state change", e.what());
-    }
+  // Serials move now, from the reservation; they, the events and the states are
+  // written after the publication (flush_writes below), so answers never wait for SQLite.
+  if (any_change) {
+    for (auto& p : pending)
+      if (p.changed) (void)bump_serial(slots_[p.slot], p.served);
   }
+  for (const auto& t : transitions) writes_.add_event(t);
   progress::phase("building answers", pending.size(), "zones");
   for (auto& p : pending) {
     ZoneSlot& slot = slots_[p.slot];
@@ -342,6 +323,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   publisher_.publish(current_);
   started_ = true;
   send_notifications();
+  (void)flush_writes();
   last_error_.clear();
   published_ms_ = store::unix_now_ms();
   rebuild_seconds_.observe(ms_since(t0) / 1000.0, status::kRebuildBuckets);
@@ -358,21 +340,6 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
 }  // namespace fodns::app
 
 namespace fodns::app {
-
-void ControlLoop::bump_serial(ZoneSlot& slot, dns::ZoneContent& served) {
-  try {
-    store::Transaction tx(*db_);
-    slot.serial = store::bump_zone_serial(*db_, slot.zone_id, store::unix_now_ms() / 1000);
-    tx.commit();
-  } catch (const std::exception& e) {
-    log_error_once("cannot move the serial on", e.what());
-    return;
-  }
-  slot.content.serial = slot.serial;
-  patch_soa_serial(slot.content);
-  served.serial = slot.serial;
-  patch_soa_serial(served);
-}
 
 void ControlLoop::send_notifications() {
   if (!notifier_) return;

@@ -2,9 +2,11 @@
 // and the probes; it notices commits by other processes (the CLI) by polling
 // PRAGMA data_version, applies backend health to the stored zones, compiles
 // the result into a snapshot off to the side and publishes it to the workers.
-// A health change that alters what is served bumps the zone's serial and is
-// written as an event, in one transaction, before the new answers go out.
-// A database that cannot be read keeps the last good snapshot serving.
+// A health change that alters what is served moves the zone's serial and goes out
+// at once; its serial, event and states are written behind it (WriteBehind), so a
+// locked or full database never delays an answer (serials come from SerialBook's
+// reservation meanwhile). A CLI commit re-reads only the zones it touched
+// (store/zone_changes.h). A database that cannot be read keeps the last good snapshot serving.
 #pragma once
 
 #include <uv.h>
@@ -12,12 +14,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "app/backend_monitor.h"
 #include "app/database_watch.h"
 #include "status/status_board.h"
+#include "app/serial_book.h"
+#include "app/write_behind.h"
 #include "app/transfer_keeper.h"
 #include "common/result.h"
 #include "dns/zone_content.h"
@@ -36,7 +42,8 @@ struct PublishEvent {
 
 struct ControlLoopConfig {
   std::string db_path;
-  uint64_t poll_ms = 200;        // how often to look for CLI commits; the issue asks for < 1 s
+  uint64_t poll_ms = 50;         // how often to look for CLI commits: PRAGMA data_version costs
+                                 // microseconds, and edit -> served is to stay under 300 ms
   uint64_t save_ms = 1000;       // batch interval for probe verdicts to SQLite
   uint64_t notify_window_ms = 1000;  // NOTIFYs of one zone are coalesced over this window
   bool probes = true;            // false: serve stored health only (benchmarks, tests)
@@ -67,6 +74,8 @@ class ControlLoop {
   static void on_republish(uv_timer_t* t);
   /// Reads zones, backends and states; on error keeps what it had.
   Status reload();
+  /// Re-reads only the zones the change index lists (control_loop_store.cc).
+  Status reload_changed();
   /// Applies health, bumps serials of zones whose answers changed, builds and publishes.
   Status republish(const char* why, bool count_changes);
   void log_error_once(const std::string& what, const std::string& msg);
@@ -112,8 +121,22 @@ class ControlLoop {
   TransferKeeper transfers_;
   std::unique_ptr<xfr::Notifier> notifier_;
   bool started_ = false;  // the first publish is done
-  /// Moves a zone's serial on (and its SOA), in its own transaction.
-  void bump_serial(ZoneSlot& slot, dns::ZoneContent& served);
+  /// Moves a zone's serial on (and its SOA), from the reservation or written at once;
+  /// false if neither could be done (the zone keeps its serial until a write succeeds).
+  bool bump_serial(ZoneSlot& slot, dns::ZoneContent& served);
+  /// Builds the slot of a zone just read; `served`: the serial it serves now, if any.
+  Status fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::optional<uint32_t> served,
+                   std::optional<uint32_t> reserved);
+  /// Takes the backends and states just read (probes follow their settings).
+  void adopt_backends(std::vector<store::Backend> backends, std::map<int64_t, store::BackendState> states);
+  /// Writes what WriteBehind holds and the dirty backend states, in one transaction.
+  bool flush_writes();
+  SerialBook serials_;
+  WriteBehind writes_{serials_};
+  int64_t changes_since_ = 0;            // the change-index epoch read next
+  std::vector<int64_t> gone_zones_;      // deleted zones whose marks the index may drop
+  std::set<int64_t> serial_starved_;     // zones that could not move their serial
+  std::vector<int64_t> reread_;          // zones to read again at the next poll
   void send_notifications();
 
  public:

@@ -45,7 +45,7 @@ void TransferKeeper::load(store::Db& db) {
     keys.push_back(std::move(*key));
   }
   std::map<int64_t, Zone> zones;
-  for (auto& cfg : store::load_all_transfer_configs(db)) {
+  for (auto& cfg : store::load_transfer_configs_in_use(db)) {
     if (cfg.acl.empty() && cfg.notify.empty()) continue;
     Zone z;
     for (const auto& e : cfg.acl) {
@@ -118,14 +118,19 @@ bool TransferKeeper::served(store::Db& db, const dns::ZoneContent& served) {
     int64_t now = store::unix_now();
     int64_t max = std::max<int64_t>(1, z.config.journal_max);
     while (static_cast<int64_t>(z.journal.size()) > max) z.journal.erase(z.journal.begin());
-    try {
-      store::Transaction tx(db);
-      store::JournalEntry e{diff->from, diff->to, now, diff->removed.bytes, diff->added.bytes};
-      store::append_journal(db, served.zone_id, e, z.config.journal_max, z.config.journal_max_age_s, now);
-      tx.commit();
-    } catch (const std::exception& ex) {
-      log::warn("msg=\"cannot write the journal; IXFR from before this change will be a full "
-                "transfer\" zone={} error=\"{}\"", z.config.zone_name, ex.what());
+    if (journal_sink_) {
+      journal_sink_(served.zone_id, {diff->from, diff->to, now, diff->removed.bytes, diff->added.bytes},
+                    z.config.journal_max, z.config.journal_max_age_s);
+    } else {
+      try {
+        store::Transaction tx(db);
+        store::JournalEntry e{diff->from, diff->to, now, diff->removed.bytes, diff->added.bytes};
+        store::append_journal(db, served.zone_id, e, z.config.journal_max, z.config.journal_max_age_s, now);
+        tx.commit();
+      } catch (const std::exception& ex) {
+        log::warn("msg=\"cannot write the journal; IXFR from before this change will be a full "
+                  "transfer\" zone={} error=\"{}\"", z.config.zone_name, ex.what());
+      }
     }
   }
   notify_due_.push_back(served.zone_id);

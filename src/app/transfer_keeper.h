@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +22,13 @@ namespace fodns::app {
 
 class TransferKeeper {
  public:
+  /// Where served() sends its journal steps instead of writing them itself (the
+  /// control loop queues them behind the publication: a locked database must not
+  /// delay it). Unset: written at once, in their own transaction.
+  using JournalSink = std::function<void(int64_t zone_id, store::JournalEntry entry,
+                                         int64_t max_entries, int64_t max_age_s)>;
+  void set_journal_sink(JournalSink sink) { journal_sink_ = std::move(sink); }
+
   /// Reads keys, per-zone settings and journals. Keeps the served sets of zones
   /// that stay configured, so that diffs continue across a reload. Throws StoreError.
   void load(store::Db& db);
@@ -29,8 +37,8 @@ class TransferKeeper {
   const store::TransferConfig* config(int64_t zone_id) const;
 
   /// Records what zone `zone_id` now serves. A new serial after a known served
-  /// set becomes a journal step, written to `db` (its own transaction; a failure
-  /// only costs IXFR, never the answers). @return true if the zone serves
+  /// set becomes a journal step, handed to the journal sink or written to `db` (its own
+  /// transaction; a failure only costs IXFR, never the answers). @return true if the zone serves
   /// something new under an unchanged serial: the caller must bump the serial.
   bool served(store::Db& db, const dns::ZoneContent& served);
 
@@ -67,6 +75,7 @@ class TransferKeeper {
   xfr::TransferTablePtr table_;
   bool dirty_ = true;
   std::vector<int64_t> notify_due_;
+  JournalSink journal_sink_;
 };
 
 }  // namespace fodns::app

@@ -109,6 +109,8 @@ class HealthTable {
   /// change meaning is not rewritten for 10 s, so a lost write would stay
   /// lost that long, across a restart too).
   std::vector<int64_t> save_dirty(StateStore& store);
+  /// How many states wait to be written.
+  size_t dirty_count() const { return dirty_.size(); }
   void mark_saved(const std::vector<int64_t>& ids);
 
  private:

@@ -114,6 +114,16 @@ std::vector<TransferConfig> load_all_transfer_configs(Db& db) {
   return out;
 }
 
+std::vector<TransferConfig> load_transfer_configs_in_use(Db& db) {
+  // A query per zone over 10,000 zones without settings took 100 ms per CLI commit.
+  auto st = db.prepare(std::string(kConfigColumns) +
+                       " WHERE id IN (SELECT zone_id FROM zone_notify UNION"
+                       " SELECT zone_id FROM zone_transfer_acl) ORDER BY name");
+  std::vector<TransferConfig> out;
+  while (st.step()) out.push_back(config_from_row(db, st));
+  return out;
+}
+
 void replace_notify(Db& db, int64_t zone_id, const std::vector<NotifyTarget>& targets) {
   db.prepare("DELETE FROM zone_notify WHERE zone_id = ?1").bind(1, zone_id).run();
   auto ins = db.prepare("INSERT INTO zone_notify (zone_id, address, port) VALUES (?1, ?2, ?3)");

@@ -62,6 +62,9 @@ std::vector<std::string> tsig_key_users(Db& db, std::string_view name);
 TransferConfig load_transfer_config(Db& db, int64_t zone_id);
 /// Every zone's config, keyed by zone order of list_zones().
 std::vector<TransferConfig> load_all_transfer_configs(Db& db);
+/// The same for the zones that have notify targets or ACL entries only (the others
+/// have nothing to transfer): the control loop reads this on every CLI commit.
+std::vector<TransferConfig> load_transfer_configs_in_use(Db& db);
 void replace_notify(Db& db, int64_t zone_id, const std::vector<NotifyTarget>& targets);
 /// Key names must exist (throws StoreError naming the key otherwise).
 void replace_acl(Db& db, int64_t zone_id, const std::vector<AclEntry>& acl);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <unordered_map>
 
 namespace fodns::zone {
 
@@ -24,12 +26,18 @@ uint64_t ZoneSnapshot::hash_name(const uint8_t* name, size_t len) {
 
 ZoneSnapshot::ZoneSnapshot(std::vector<CompiledZonePtr> zones, uint64_t generation)
     : generation_(generation) {
-  // Last one wins for a repeated apex.
+  // Last one wins for a repeated apex. A hash map, not a linear find_if per zone: that
+  // was quadratic, 390 ms for 10,000 zones on every publication (persist branch; the
+  // incr branch reworks this constructor, its version wins at the merge).
   std::vector<CompiledZonePtr> unique;
+  unique.reserve(zones.size());
+  std::unordered_map<std::string_view, size_t> by_apex;
+  by_apex.reserve(zones.size());
   for (auto& z : zones) {
-    auto same = std::find_if(unique.begin(), unique.end(), [&](const CompiledZonePtr& u) { return u->apex() == z->apex(); });
-    if (same != unique.end()) *same = z;
-    else unique.push_back(z);
+    std::string_view key(reinterpret_cast<const char*>(z->apex().data()), z->apex().size());
+    auto [it, added] = by_apex.emplace(key, unique.size());
+    if (added) unique.push_back(z);
+    else unique[it->second] = z;
   }
   zones_ = std::move(unique);
   uint32_t slots = 4;

@@ -974,3 +974,45 @@ class Kamailio:
         self.kill()
         if not keep:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# A live backend for TCP probes (test_persist.py, tools/bench/changes.py)
+# --------------------------------------------------------------------------
+import threading  # noqa: E402
+
+
+class TcpBackend:
+    """A TCP listener on 127.0.0.1 that accepts and closes: alive for a `tcp`
+    probe. close() makes it dead at once (connection refused); open() brings it
+    back on the same port."""
+
+    def __init__(self, port=0):
+        self.port = port
+        self.sock = None
+        self.open()
+
+    def open(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1', self.port))
+        s.listen(128)
+        self.port = s.getsockname()[1]
+        self.sock = s
+        threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+
+    def _accept(self, s):
+        while True:
+            try:
+                s.accept()[0].close()
+            except OSError:
+                return
+
+    def close(self):
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.sock.close()
+            self.sock = None

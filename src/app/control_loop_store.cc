@@ -1,0 +1,211 @@
+// ControlLoop's side of the database: reading what the CLI changed (only the zones
+// the change index lists), building a zone's slot, moving serials, and writing behind
+// the publications. The rest is in control_loop.cc; the threading rule is in control_loop.h.
+#include <malloc.h>
+
+#include <chrono>
+#include <unordered_map>
+
+#include "app/control_loop.h"
+#include "common/log.h"
+#include "dns/rr.h"
+#include "dns/serial.h"
+#include "dns/wire.h"
+#include "store/backend_repo.h"
+#include "store/serial_reservation.h"
+#include "store/zone_changes.h"
+#include "zone/health_filter.h"
+#include "zone/snapshot_builder.h"
+
+namespace fodns::app {
+namespace {
+void patch_soa_serial(dns::ZoneContent& z) {
+  for (auto& rr : z.rrs)
+    if (rr.type == dns::type::kSoa && rr.owner == z.origin) dns::soa_set_serial(rr.rdata, z.serial);
+}
+}  // namespace
+
+Status ControlLoop::fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::optional<uint32_t> served,
+                              std::optional<uint32_t> reserved) {
+  slot.zone_id = content.zone_id;
+  slot.name = dns::name_to_text(content.origin);
+  uint32_t serial = serials_.on_load(content.zone_id, content.serial, reserved, served, !started_);
+  // Written (with a reservation ahead) unless the stored serial and reservation cover it,
+  // so that the next health change can move the serial without waiting for SQLite.
+  if (serial != content.serial || !serials_.advance(content.zone_id, serial))
+    writes_.set_serial(content.zone_id, serial);
+  if (serial != content.serial) {
+    content.serial = serial;
+    patch_soa_serial(content);
+  }
+  slot.serial = serial;
+  slot.records_stored = content.rrs.size();
+  slot.governed = zone::has_governed_records(content);
+  slot.hash = 0;
+  slot.compiled = nullptr;
+  slot.content = {};
+  if (slot.governed) {
+    slot.content = std::move(content);  // compiled by republish() from the current health
+    return ok_status();
+  }
+  // Served as stored: the transfer keeper sees it now, before the records are
+  // dropped; new records under an old serial get a new one, as in republish().
+  if (transfers_.enabled(content.zone_id) && transfers_.served(*db_, content)) {
+    if (bump_serial(slot, content)) (void)transfers_.served(*db_, content);
+  }
+  auto compiled = zone::SnapshotBuilder::compile_zone(content);
+  if (!compiled) {
+    log_error_once("cannot build snapshot", compiled.error().message);
+    return compiled.error();
+  }
+  slot.compiled = *compiled;
+  slot.records_served = content.rrs.size();
+  return ok_status();
+}
+
+Status ControlLoop::reload_changed() {
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    // The version first: a commit racing with the reads is seen at the next poll.
+    int64_t version = db_->data_version();
+    auto changed = store::take_changed_zones(*db_, changes_since_, gone_zones_);
+    if (changed.next_since != changes_since_) gone_zones_.clear();  // forgotten in the index
+    std::vector<int64_t> ids = std::move(changed.zone_ids);
+    ids.insert(ids.end(), reread_.begin(), reread_.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    struct Read {
+      int64_t id;
+      std::optional<dns::ZoneContent> content;
+      std::optional<uint32_t> reserved;
+    };
+    std::vector<Read> zones;
+    std::vector<store::Backend> backends;
+    std::map<int64_t, store::BackendState> states;
+    db_->exec("BEGIN");  // one read transaction: everything from the same commit
+    try {
+      for (int64_t id : ids)
+        zones.push_back({id, store::load_zone_by_id(*db_, id), store::load_serial_reservation(*db_, id)});
+      backends = store::list_backends(*db_);
+      states = store::load_backend_states(*db_);
+      transfers_.load(*db_);
+    } catch (...) {
+      db_->exec("ROLLBACK");
+      throw;
+    }
+    db_->exec("COMMIT");
+    std::unordered_map<int64_t, size_t> index;
+    for (size_t i = 0; i < slots_.size(); ++i) index[slots_[i].zone_id] = i;
+    std::vector<bool> gone(slots_.size(), false);
+    uint64_t records = 0;
+    for (auto& [id, content, res_serial] : zones) {
+      auto at = index.find(id);
+      if (!content) {
+        if (at != index.end()) gone[at->second] = true;
+        serials_.forget(id);
+        writes_.drop_serial(id);
+        serial_starved_.erase(id);
+        gone_zones_.push_back(id);
+        continue;
+      }
+      records += content->rrs.size();
+      ZoneSlot slot;
+      if (at == index.end()) {
+        if (auto st = fill_slot(slot, *content, std::nullopt, res_serial); !st) return st;
+        index[id] = slots_.size();
+        slots_.push_back(std::move(slot));
+        gone.push_back(false);
+      } else {
+        if (auto st = fill_slot(slot, *content, slots_[at->second].serial, res_serial); !st) return st;
+        // What it served before, so that republish() logs a CLI edit (a drain) that
+        // changed the answers as changed, as it does a health change.
+        if (slot.governed) slot.hash = slots_[at->second].hash;
+        slots_[at->second] = std::move(slot);
+      }
+    }
+    if (std::find(gone.begin(), gone.end(), true) != gone.end()) {
+      std::vector<ZoneSlot> kept;
+      kept.reserve(slots_.size());
+      for (size_t i = 0; i < slots_.size(); ++i)
+        if (!gone[i]) kept.push_back(std::move(slots_[i]));
+      slots_ = std::move(kept);
+    }
+    changes_since_ = changed.next_since;
+    data_version_ = version;
+    reread_.clear();
+    zones.clear();
+    if (records > 100000) malloc_trim(0);  // as reload(): a big zone's records were many small allocations
+    log::info("msg=\"zones reloaded\" changed_zones={} records={} ms={:.1f}", ids.size(), records,
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    adopt_backends(std::move(backends), std::move(states));
+    db_watch_.read_ok();
+    return ok_status();
+  } catch (const std::exception& e) {
+    db_watch_.read_failed("cannot read database", e.what(), current_ != nullptr);
+    return make_error("{}", e.what());
+  }
+}
+
+void ControlLoop::adopt_backends(std::vector<store::Backend> backends,
+                                 std::map<int64_t, store::BackendState> states) {
+  if (monitor_) monitor_->sync(backends, states);
+  backends_config_ = std::move(backends);
+  backend_states_ = std::move(states);
+}
+
+bool ControlLoop::bump_serial(ZoneSlot& slot, dns::ZoneContent& served) {
+  if (auto next = serials_.advance(slot.zone_id, slot.serial)) {
+    slot.serial = *next;
+    writes_.set_serial(slot.zone_id, *next);
+  } else {
+    // Nothing reserved: the serial must be written before it is served.
+    auto queued = writes_.queued_serial(slot.zone_id);
+    uint32_t next_serial = dns::serial_next(queued.value_or(slot.serial));
+    writes_.set_serial(slot.zone_id, next_serial);
+    if (!flush_writes()) {
+      if (queued) writes_.set_serial(slot.zone_id, *queued);
+      else writes_.drop_serial(slot.zone_id);
+      if (serial_starved_.insert(slot.zone_id).second)
+        log::warn("msg=\"serial cannot move until the database is writable; answers follow "
+                  "health, transfers keep the last serial\" zone={}", slot.name);
+      return false;
+    }
+    slot.serial = next_serial;
+  }
+  slot.content.serial = slot.serial;
+  patch_soa_serial(slot.content);
+  served.serial = slot.serial;
+  patch_soa_serial(served);
+  return true;
+}
+
+bool ControlLoop::flush_writes() {
+  std::vector<int64_t> saved;
+  auto save_states = [&](store::Db& db) -> size_t {
+    if (!monitor_) return 0;
+    saved = monitor_->save_dirty(db);
+    return saved.size();
+  };
+  if (!writes_.flush(*db_, save_states, monitor_ ? monitor_->dirty_count() : 0, store::unix_now_ms()))
+    return false;
+  if (monitor_) monitor_->mark_saved(saved);
+  if (!serial_starved_.empty()) {
+    // Writable again: the zones that could not move their serial get one now.
+    bool republish_due = false;
+    for (int64_t id : serial_starved_) {
+      auto it = std::find_if(slots_.begin(), slots_.end(), [id](const ZoneSlot& s) { return s.zone_id == id; });
+      if (it == slots_.end()) continue;
+      if (it->governed) {
+        it->hash = 0;  // republish() sees new answers and moves the serial
+        republish_due = true;
+      } else {
+        reread_.push_back(id);  // the next poll reads it again and moves the serial
+      }
+    }
+    serial_starved_.clear();
+    if (republish_due) uv_timer_start(&republish_, on_republish, 0, 0);
+  }
+  return true;
+}
+
+}  // namespace fodns::app
