@@ -21,10 +21,6 @@ using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
-void patch_soa_serial(dns::ZoneContent& z) {
-  for (auto& rr : z.rrs)
-    if (rr.type == dns::type::kSoa && rr.owner == z.origin) dns::soa_set_serial(rr.rdata, z.serial);
-}
 }  // namespace
 
 ControlLoop::ControlLoop(ControlLoopConfig config, server::Publisher& publisher,
@@ -142,28 +138,6 @@ void ControlLoop::on_republish(uv_timer_t* t) {
   (void)self->republish("backend health changed", true);
 }
 
-namespace {
-// A hash of what a zone serves, SOA left out (its serial moves when we bump it),
-// so that a health change that does not change the answers does not bump the serial.
-uint64_t served_hash(const dns::ZoneContent& z) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&h](const uint8_t* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  };
-  for (const auto& rr : z.rrs) {
-    if (rr.type == dns::type::kSoa) continue;
-    uint8_t fixed[8];
-    dns::put16(fixed, rr.type);
-    dns::put32(fixed + 2, rr.ttl);
-    dns::put16(fixed + 6, static_cast<uint16_t>(rr.rdata.size()));
-    mix(rr.owner.data(), rr.owner.size());
-    mix(fixed, sizeof fixed);
-    mix(rr.rdata.data(), rr.rdata.size());
-  }
-  return h;
-}
-}  // namespace
-
 Status ControlLoop::reload() {
   auto t0 = Clock::now();
   try {
@@ -183,47 +157,30 @@ Status ControlLoop::reload() {
       throw;
     }
     db_->exec("COMMIT");
-    // Zones without governed records are compiled here once and their records
-    // dropped; governed zones keep their records, compiled by republish() from
-    // the current health (and again on every change of their answers).
-    std::vector<ZoneSlot> slots;
-    slots.reserve(zones.size());
-    for (auto& content : zones) {
-      ZoneSlot slot;
-      slot.zone_id = content.zone_id;
-      slot.name = dns::name_to_text(content.origin);
-      slot.serial = content.serial;
-      slot.records_stored = content.rrs.size();
-      slot.governed = zone::has_governed_records(content);
-      if (!slot.governed) {
-        // Served as stored: the transfer keeper sees it now, before the records
-        // are dropped; new records under an old serial get a new one, as in republish().
-        if (transfers_.enabled(content.zone_id) && transfers_.served(*db_, content)) {
-          bump_serial(slot, content);
-          (void)transfers_.served(*db_, content);
-        }
-        auto compiled = zone::SnapshotBuilder::compile_zone(content);
-        if (!compiled) {
-          log_error_once("cannot build snapshot", compiled.error().message);
-          return compiled.error();
-        }
-        slot.compiled = *compiled;
-        slot.records_served = content.rrs.size();
-      } else {
-        slot.content = std::move(content);
+    // Zones whose answers cannot depend on health are compiled here once and
+    // their records dropped; the others are compiled by republish() from the
+    // current health (and again when a backend they depend on changes).
+    auto loaded = served_.load(std::move(zones), [this](ServedZones::Slot& slot, dns::ZoneContent& content) {
+      // Served as stored: the transfer keeper sees it now, before the records
+      // are dropped; new records under an old serial get a new one, as in republish().
+      if (transfers_.enabled(content.zone_id) && transfers_.served(*db_, content)) {
+        bump_serial(slot, content);
+        (void)transfers_.served(*db_, content);
       }
-      slots.push_back(std::move(slot));
+    });
+    if (!loaded) {
+      log_error_once("cannot build snapshot", loaded.error().message);
+      return loaded.error();
     }
     data_version_ = version;
-    slots_ = std::move(slots);  // a reload is a new baseline: the CLI bumped serials itself
-    zones.clear();
-    zones.shrink_to_fit();
+    // A reload is a new baseline: the CLI bumped serials itself.
     // The records we just dropped were many small allocations; hand them back to the
     // kernel so that RSS reflects the compiled zones, not the load (glibc keeps freed heap).
     malloc_trim(0);
     uint64_t records = 0;
-    for (const auto& sl : slots_) records += sl.records_stored;
-    log::info("msg=\"zones loaded\" zones={} records={} ms={:.1f}", slots_.size(), records, ms_since(t0));
+    for (const auto& sl : served_.slots()) records += sl.records_stored;
+    log::info("msg=\"zones loaded\" zones={} records={} ms={:.1f}", served_.zone_count(), records,
+              ms_since(t0));
     if (monitor_) monitor_->sync(backends, states);
     backends_config_ = std::move(backends);
     backend_states_ = std::move(states);
@@ -237,86 +194,33 @@ Status ControlLoop::reload() {
 Status ControlLoop::republish(const char* why, bool count_changes) {
   auto t0 = Clock::now();
   auto serving = [this](int64_t id) { return !monitor_ || monitor_->serving(id); };
-  struct Pending {
-    size_t slot;
-    dns::ZoneContent served;
-    uint64_t hash;
-    bool changed;
-  };
-  std::vector<Pending> pending;
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    ZoneSlot& slot = slots_[i];
-    if (!slot.governed) continue;
-    dns::ZoneContent served = zone::apply_health(slot.content, serving);
-    uint64_t h = served_hash(served);
-    if (slot.compiled && h == slot.hash) continue;  // same answers: nothing to do
-    bool changed = slot.compiled != nullptr && count_changes;
-    pending.push_back({i, std::move(served), h, changed});
-  }
-  size_t changed = 0;
-  // Serial bumps, events and states go to SQLite in one transaction, before the answers change.
+  // Only the zones of backends whose health moved are looked at (ServedZones' dependents index).
+  std::vector<ServedZones::Change> changes = served_.plan(serving);
   std::vector<Transition> transitions = monitor_ ? monitor_->take_transitions() : std::vector<Transition>{};
-  bool any_change = std::any_of(pending.begin(), pending.end(), [](const Pending& p) { return p.changed; });
-  if (any_change || !transitions.empty()) {
-    try {
-      store::Transaction tx(*db_);
-      int64_t now_s = store::unix_now_ms() / 1000;
-      for (auto& p : pending) {
-        if (!p.changed) continue;
-        ZoneSlot& slot = slots_[p.slot];
-        slot.serial = store::bump_zone_serial(*db_, slot.zone_id, now_s);
-        slot.content.serial = slot.serial;
-        patch_soa_serial(slot.content);
-        p.served.serial = slot.serial;
-        patch_soa_serial(p.served);
-      }
-      for (const auto& t : transitions)
-        store::insert_event(*db_, t.at_ms, t.backend_id, t.backend, health::state_name(t.from),
-                            health::state_name(t.to), t.reason);
-      std::vector<int64_t> saved;
-      if (monitor_) saved = monitor_->save_dirty(*db_);
-      tx.commit();
-      if (monitor_) monitor_->mark_saved(saved);
-    } catch (const std::exception& e) {
-      // Serve the new health anyway: answers must not wait for a locked database.
-      log_error_once("cannot record the state change", e.what());
-    }
-  }
-  progress::phase("building answers", pending.size(), "zones");
-  for (auto& p : pending) {
-    ZoneSlot& slot = slots_[p.slot];
+  size_t changed = record_changes(changes, transitions, count_changes);
+  progress::phase("building answers", changes.size(), "zones");
+  for (auto& c : changes) {
+    ServedZones::Slot& slot = served_.slot(c.slot);
     if (!transfers_.enabled(slot.zone_id)) continue;
     // After a restart we cannot know what the secondaries hold of a governed zone
     // (health may differ): a new serial, and a full transfer for them.
     if (!started_) {
-      bump_serial(slot, p.served);
+      bump_serial(slot, c.served);
       transfers_.reset_journal(*db_, slot.zone_id);
     }
-    if (transfers_.served(*db_, p.served)) {
+    if (transfers_.served(*db_, c.served)) {
       // New answers under an old serial (a reload saw a change the CLI did not bump).
-      bump_serial(slot, p.served);
-      (void)transfers_.served(*db_, p.served);
+      bump_serial(slot, c.served);
+      (void)transfers_.served(*db_, c.served);
     }
   }
-  for (auto& p : pending) {
-    progress::advance();
-    auto compiled = zone::SnapshotBuilder::compile_zone(p.served);
-    if (!compiled) {
-      log_error_once("cannot build snapshot", compiled.error().message);
-      return compiled.error();
-    }
-    ZoneSlot& slot = slots_[p.slot];
-    slot.compiled = *compiled;
-    slot.hash = p.hash;
-    slot.records_served = p.served.rrs.size();
-    changed += p.changed;
+  auto built = served_.commit(changes, ++generation_);
+  if (!built) {
+    log_error_once("cannot build snapshot", built.error().message);
+    return built.error();
   }
-  std::vector<zone::CompiledZonePtr> compiled;
-  compiled.reserve(slots_.size());
-  for (const auto& slot : slots_) compiled.push_back(slot.compiled);
-  auto built = std::make_shared<zone::ZoneSnapshot>(std::move(compiled), ++generation_);
-  built->set_transfers(transfers_.table());
-  current_ = std::move(built);
+  (*built)->set_transfers(transfers_.table());
+  current_ = std::move(*built);
   publisher_.publish(current_);
   started_ = true;
   send_notifications();
@@ -342,19 +246,44 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
 
 namespace fodns::app {
 
-void ControlLoop::bump_serial(ZoneSlot& slot, dns::ZoneContent& served) {
+void ControlLoop::bump_serial(ServedZones::Slot& slot, dns::ZoneContent& served) {
+  uint32_t serial = 0;
   try {
     store::Transaction tx(*db_);
-    slot.serial = store::bump_zone_serial(*db_, slot.zone_id, store::unix_now_ms() / 1000);
+    serial = store::bump_zone_serial(*db_, slot.zone_id, store::unix_now_ms() / 1000);
     tx.commit();
   } catch (const std::exception& e) {
     log_error_once("cannot move the serial on", e.what());
     return;
   }
-  slot.content.serial = slot.serial;
-  patch_soa_serial(slot.content);
-  served.serial = slot.serial;
-  patch_soa_serial(served);
+  served_.set_serial(slot, served, serial);
+}
+
+size_t ControlLoop::record_changes(std::vector<ServedZones::Change>& changes,
+                                   const std::vector<Transition>& transitions, bool count_changes) {
+  // A health change (not a first compile) moves the zone's serial on. Serial bumps,
+  // events and states go to SQLite in one transaction, before the answers change.
+  size_t changed = 0;
+  for (const auto& c : changes) changed += !c.first && count_changes;
+  if (changed == 0 && transitions.empty()) return 0;
+  try {
+    store::Transaction tx(*db_);
+    int64_t now_s = store::unix_now_ms() / 1000;
+    for (auto& c : changes)
+      if (!c.first && count_changes)
+        served_.set_serial(c, store::bump_zone_serial(*db_, served_.slot(c.slot).zone_id, now_s));
+    for (const auto& t : transitions)
+      store::insert_event(*db_, t.at_ms, t.backend_id, t.backend, health::state_name(t.from),
+                          health::state_name(t.to), t.reason);
+    std::vector<int64_t> saved;
+    if (monitor_) saved = monitor_->save_dirty(*db_);
+    tx.commit();
+    if (monitor_) monitor_->mark_saved(saved);
+  } catch (const std::exception& e) {
+    // Serve the new health anyway: answers must not wait for a locked database.
+    log_error_once("cannot record the state change", e.what());
+  }
+  return changed;
 }
 
 void ControlLoop::send_notifications() {
@@ -414,7 +343,7 @@ void ControlLoop::publish_status() {
       add_backend(c, it == backend_states_.end() ? nullptr : &it->second, nullptr);
     }
   }
-  for (const auto& slot : slots_) {
+  for (const auto& slot : served_.slots()) {
     ZoneStatus z;
     z.name = slot.name;
     z.serial = slot.serial;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/backend_monitor.h"
+#include "app/served_zones.h"
 #include "app/status_board.h"
 #include "app/transfer_keeper.h"
 #include "common/result.h"
@@ -82,20 +83,7 @@ class ControlLoop {
   std::unique_ptr<BackendMonitor> monitor_;
   int64_t data_version_ = -1;
   uint64_t generation_ = 0;
-  // One per stored zone. Only governed zones keep their records in memory: a
-  // health change recompiles them alone and reuses every other compiled zone.
-  struct ZoneSlot {
-    int64_t zone_id = 0;
-    std::string name;
-    uint32_t serial = 0;
-    bool governed = false;
-    dns::ZoneContent content;          // governed zones only: the records as stored
-    uint64_t hash = 0;                 // of what it serves now, to see a health change matter
-    zone::CompiledZonePtr compiled;
-    uint64_t records_stored = 0;
-    uint64_t records_served = 0;
-  };
-  std::vector<ZoneSlot> slots_;
+  ServedZones served_;  // what each zone serves under the current health; the dependents index
   zone::SnapshotPtr current_;
   std::string last_error_;
   StatusBoard* board_;
@@ -109,7 +97,12 @@ class ControlLoop {
   std::unique_ptr<xfr::Notifier> notifier_;
   bool started_ = false;  // the first publish is done
   /// Moves a zone's serial on (and its SOA), in its own transaction.
-  void bump_serial(ZoneSlot& slot, dns::ZoneContent& served);
+  void bump_serial(ServedZones::Slot& slot, dns::ZoneContent& served);
+  /// The serial policy's SQLite side: moves the serial of every zone whose answers a
+  /// health change altered and writes events and states, in one transaction.
+  /// @return the number of zones changed by health (not first compiles).
+  size_t record_changes(std::vector<ServedZones::Change>& changes,
+                        const std::vector<Transition>& transitions, bool count_changes);
   void send_notifications();
 
  public:

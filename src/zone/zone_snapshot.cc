@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/assert.h"
 
 namespace fodns::zone {
 
@@ -24,12 +28,17 @@ uint64_t ZoneSnapshot::hash_name(const uint8_t* name, size_t len) {
 
 ZoneSnapshot::ZoneSnapshot(std::vector<CompiledZonePtr> zones, uint64_t generation)
     : generation_(generation) {
-  // Last one wins for a repeated apex.
+  // Last one wins for a repeated apex. A hash map, not a scan per zone: with
+  // 10,000 zones a linear find_if made this quadratic (390 ms, 80% memcmp).
   std::vector<CompiledZonePtr> unique;
+  unique.reserve(zones.size());
+  std::unordered_map<std::string_view, size_t> seen;
+  seen.reserve(zones.size());
   for (auto& z : zones) {
-    auto same = std::find_if(unique.begin(), unique.end(), [&](const CompiledZonePtr& u) { return u->apex() == z->apex(); });
-    if (same != unique.end()) *same = z;
-    else unique.push_back(z);
+    std::string_view apex(reinterpret_cast<const char*>(z->apex().data()), z->apex().size());
+    auto [it, inserted] = seen.emplace(apex, unique.size());
+    if (inserted) unique.push_back(z);
+    else unique[it->second] = z;
   }
   zones_ = std::move(unique);
   uint32_t slots = 4;
@@ -45,6 +54,22 @@ ZoneSnapshot::ZoneSnapshot(std::vector<CompiledZonePtr> zones, uint64_t generati
     uint32_t s = static_cast<uint32_t>(hash_name(apex.data(), apex.size())) & apex_mask_;
     while (apex_slots_[s] != 0) s = (s + 1) & apex_mask_;
     apex_slots_[s] = static_cast<uint32_t>(i + 1);
+  }
+}
+
+ZoneSnapshot::ZoneSnapshot(const ZoneSnapshot& prev,
+                           const std::vector<std::pair<size_t, CompiledZonePtr>>& replaced,
+                           uint64_t generation)
+    : zones_(prev.zones_),
+      apex_slots_(prev.apex_slots_),
+      apex_mask_(prev.apex_mask_),
+      max_apex_labels_(prev.max_apex_labels_),
+      min_apex_labels_(prev.min_apex_labels_),
+      generation_(generation) {
+  for (const auto& [i, z] : replaced) {
+    // Same apex, same slot in the apex table: the table is reused as it is.
+    FODNS_REQUIRE(i < zones_.size() && z->apex() == zones_[i]->apex());
+    zones_[i] = z;
   }
 }
 
