@@ -167,7 +167,7 @@ Status ControlLoop::reload() {
         bump_serial(slot, content);
         (void)transfers_.served(*db_, content);
       }
-    });
+    }, [this](int64_t zone_id) { return transfers_.enabled(zone_id); });
     if (!loaded) {
       log_error_once("cannot build snapshot", loaded.error().message);
       return loaded.error();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dns/wire.h"
+#include "zone/dependents.h"
 #include "zone/snapshot_builder.h"
 
 namespace fodns::app {
@@ -41,7 +42,8 @@ uint64_t served_hash(const dns::ZoneContent& z) {
 
 }  // namespace
 
-Status ServedZones::load(std::vector<dns::ZoneContent> zones, const StaticHook& on_static) {
+Status ServedZones::load(std::vector<dns::ZoneContent> zones, const StaticHook& on_static,
+                         const NeedsWhole& needs_whole) {
   // Governed addresses of every zone first: an SRV in one zone may point at another's.
   std::unordered_map<std::string, std::vector<int64_t>> addresses;
   for (const auto& z : zones)
@@ -77,8 +79,19 @@ Status ServedZones::load(std::vector<dns::ZoneContent> zones, const StaticHook& 
       slot.compiled = *compiled;
       slot.records_served = content.rrs.size();
       content = dns::ZoneContent{};  // give the memory back now, not after the last zone
-    } else {
+    } else if (needs_whole && needs_whole(content.zone_id)) {
       slot.content = std::move(content);
+    } else {
+      // Base + overlay: the base answers every node whose answers cannot change
+      // with health (compiled from the records as stored: none of those answers
+      // carries a governed RRset); only the dependents' records are kept.
+      auto deps = zone::find_dependents(content, [&](const dns::Bytes& n) { return addresses.count(key_of(n)) > 0; });
+      auto base = zone::SnapshotBuilder::compile_zone(content, &deps.nodes);
+      if (!base) return base.error();
+      slot.overlay_mode = true;
+      slot.compiled = *base;
+      slot.content = std::move(deps.kept);
+      content = dns::ZoneContent{};
     }
     slots.push_back(std::move(slot));
   }
@@ -129,8 +142,8 @@ std::vector<ServedZones::Change> ServedZones::plan(const zone::BackendServing& s
     c.slot = i;
     c.served = zone::apply_health(slot.content, serving, elsewhere);
     c.hash = served_hash(c.served);
-    if (slot.compiled && c.hash == slot.hash) continue;  // same answers: nothing to do
-    c.first = slot.compiled == nullptr;
+    if (served_yet(slot) && c.hash == slot.hash) continue;  // same answers: nothing to do
+    c.first = !served_yet(slot);
     changes.push_back(std::move(c));
   }
   return changes;
@@ -152,27 +165,36 @@ void ServedZones::set_serial(Change& change, uint32_t serial) {
 
 Result<std::shared_ptr<zone::ZoneSnapshot>> ServedZones::commit(std::vector<Change>& changes,
                                                                 uint64_t generation) {
-  std::vector<std::pair<size_t, zone::CompiledZonePtr>> replaced;
+  std::vector<zone::ZoneSnapshot::Replacement> replaced;
   replaced.reserve(changes.size());
   for (auto& c : changes) {
     auto compiled = zone::SnapshotBuilder::compile_zone(c.served);
     if (!compiled) return compiled.error();
-    replaced.emplace_back(c.slot, *compiled);
+    if (slots_[c.slot].overlay_mode) replaced.push_back({c.slot, slots_[c.slot].compiled, *compiled});
+    else replaced.push_back({c.slot, *compiled, nullptr});
   }
   for (size_t k = 0; k < changes.size(); ++k) {
     Slot& slot = slots_[changes[k].slot];
-    slot.compiled = replaced[k].second;
+    slot.compiled = replaced[k].zone;
+    slot.overlay = replaced[k].overlay;
     slot.hash = changes[k].hash;
-    slot.records_served = changes[k].served.rrs.size();
+    // The overlay serves the dependents' records; the base the rest as stored.
+    slot.records_served = slot.overlay_mode
+        ? slot.records_stored - slot.content.rrs.size() + changes[k].served.rrs.size()
+        : changes[k].served.rrs.size();
   }
   std::shared_ptr<zone::ZoneSnapshot> next;
   if (current_ && current_->zone_count() == slots_.size()) {
     next = std::make_shared<zone::ZoneSnapshot>(*current_, replaced, generation);
   } else {
-    std::vector<zone::CompiledZonePtr> all;
+    std::vector<zone::CompiledZonePtr> all, overlays;
     all.reserve(slots_.size());
-    for (const auto& s : slots_) all.push_back(s.compiled);
-    next = std::make_shared<zone::ZoneSnapshot>(std::move(all), generation);
+    overlays.reserve(slots_.size());
+    for (const auto& s : slots_) {
+      all.push_back(s.compiled);
+      overlays.push_back(s.overlay);
+    }
+    next = std::make_shared<zone::ZoneSnapshot>(std::move(all), generation, std::move(overlays));
   }
   current_ = next;
   return next;

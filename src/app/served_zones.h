@@ -36,9 +36,15 @@ class ServedZones {
     std::string name;
     uint32_t serial = 0;
     bool governed = false;        // its served form depends on some backend's health
-    dns::ZoneContent content;     // governed zones only: the records as stored
+    /// Governed zones served as base + overlay: `content` holds only the records the
+    /// dependent nodes need (zone/dependents.h), `compiled` is the base compiled once
+    /// at load, `overlay` is recompiled on each change. Zones that transfer keep
+    /// their whole content and are recompiled whole (the transfer keeper diffs it).
+    bool overlay_mode = false;
+    dns::ZoneContent content;     // governed zones only: as stored (or the dependents' part)
     uint64_t hash = 0;            // of what it serves now, to see whether a change matters
     zone::CompiledZonePtr compiled;
+    zone::CompiledZonePtr overlay;
     uint64_t records_stored = 0;
     uint64_t records_served = 0;
   };
@@ -55,10 +61,13 @@ class ServedZones {
   /// Called by load() for each zone whose served form does not depend on health,
   /// before it is compiled and its records dropped (the transfer keeper's look).
   using StaticHook = std::function<void(Slot&, dns::ZoneContent&)>;
+  /// True for a zone whose whole served content must be known (zone transfers).
+  using NeedsWhole = std::function<bool(int64_t zone_id)>;
 
   /// Replaces every zone (a reload is a new baseline). On a compile error the
   /// previous state is kept and the error names the zone.
-  Status load(std::vector<dns::ZoneContent> zones, const StaticHook& on_static);
+  Status load(std::vector<dns::ZoneContent> zones, const StaticHook& on_static,
+              const NeedsWhole& needs_whole = {});
 
   /// The governed zones whose served form differs from what they serve now:
   /// after load(), every governed zone is looked at; after that only the zones
@@ -81,7 +90,7 @@ class ServedZones {
   size_t dependents_of(int64_t backend_id) const;
 
  private:
-  void index_dependents();
+  static bool served_yet(const Slot& s) { return s.overlay_mode ? s.overlay != nullptr : s.compiled != nullptr; }
   zone::TargetCount target_count(const dns::Bytes& name, const zone::BackendServing& serving) const;
 
   std::vector<Slot> slots_;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "dns/wire.h"
+#include "zone/rdata_names.h"
 
 namespace fodns::zone {
 namespace {
@@ -14,14 +15,7 @@ using Key = std::pair<dns::Bytes, uint16_t>;
 
 }  // namespace
 
-dns::Bytes srv_target(const dns::Rr& rr) {
-  if (rr.rdata.size() < 7) return {};
-  size_t l = dns::name_length(rr.rdata.data() + 6, rr.rdata.size() - 6);
-  if (!l) return {};
-  dns::Bytes n(rr.rdata.begin() + 6, rr.rdata.begin() + 6 + static_cast<long>(l));
-  dns::name_lower(n.data(), n.size());
-  return n;
-}
+dns::Bytes srv_target(const dns::Rr& rr) { return rdata_name_at(rr.rdata, 6); }
 
 bool has_governed_records(const dns::ZoneContent& zone) {
   return std::any_of(zone.rrs.begin(), zone.rrs.end(), [](const dns::Rr& r) { return r.backend_id != 0; });

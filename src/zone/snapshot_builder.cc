@@ -8,11 +8,11 @@
 
 #include "dns/wire.h"
 #include "zone/body_writer.h"
+#include "zone/rdata_names.h"
 
 namespace fodns::zone {
 namespace {
 
-constexpr int kMaxCnameChain = 8;
 constexpr size_t kMaxBody = 65535 - dns::kHeaderSize - dns::kMaxNameLen - 4 - dns::kOptRrSize;
 
 struct BNode {
@@ -21,25 +21,6 @@ struct BNode {
   bool is_cut = false;
   int cut = -1;  // index of the highest cut at or above this node, -1 if none
 };
-
-// Target names inside rdata that additional-section processing follows.
-dns::Bytes rdata_name_at(const dns::Bytes& rdata, size_t off) {
-  if (off >= rdata.size()) return {};
-  size_t l = dns::name_length(rdata.data() + off, rdata.size() - off);
-  if (!l) return {};
-  dns::Bytes n(rdata.begin() + static_cast<long>(off), rdata.begin() + static_cast<long>(off + l));
-  dns::name_lower(n.data(), n.size());
-  return n;
-}
-
-dns::Bytes naptr_replacement(const dns::Bytes& rdata) {
-  size_t off = 4;  // order, preference
-  for (int i = 0; i < 3; ++i) {  // flags, services, regexp: <character-string>s
-    if (off >= rdata.size()) return {};
-    off += 1 + rdata[off];
-  }
-  return rdata_name_at(rdata, off);
-}
 
 }  // namespace
 
@@ -370,10 +351,13 @@ Status ZoneCompiler::compile() {
   return ok_status();
 }
 
-Result<CompiledZonePtr> SnapshotBuilder::compile_zone(const dns::ZoneContent& content) {
+Result<CompiledZonePtr> SnapshotBuilder::compile_zone(const dns::ZoneContent& content,
+                                                      const std::vector<dns::Bytes>* overlay_nodes) {
   auto out = std::make_shared<CompiledZone>();
   ZoneCompiler c(content, *out);
   if (auto st = c.compile(); !st) return st.error();
+  for (const auto& name : overlay_nodes ? *overlay_nodes : std::vector<dns::Bytes>{})
+    if (uint32_t i = out->find_node(name.data(), name.size()); i != kNoAnswer) out->nodes_[i].in_overlay = true;
   return CompiledZonePtr(std::move(out));
 }
 

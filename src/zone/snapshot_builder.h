@@ -18,6 +18,9 @@
 
 namespace fodns::zone {
 
+/// CNAME hops followed inside a zone; the client resolves the rest.
+inline constexpr int kMaxCnameChain = 8;
+
 class SnapshotBuilder {
  public:
   /// Builds a snapshot of all `zones`. Fails only on data the validator should
@@ -26,7 +29,9 @@ class SnapshotBuilder {
                                    uint64_t generation);
   /// Compiles one zone; a snapshot is assembled from compiled zones with
   /// `std::make_shared<const ZoneSnapshot>(zones, generation)`.
-  static Result<CompiledZonePtr> compile_zone(const dns::ZoneContent& zone);
+  /// Nodes named in `overlay_nodes` are flagged in_overlay (see CompiledZone).
+  static Result<CompiledZonePtr> compile_zone(const dns::ZoneContent& zone,
+                                              const std::vector<dns::Bytes>* overlay_nodes = nullptr);
 };
 
 }  // namespace fodns::zone
