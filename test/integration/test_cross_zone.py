@@ -19,9 +19,7 @@ governing `proxy1.provider.test. A` and `proxy2.provider.test. A`. Claims:
 
 import os
 import re
-import socket
 import sys
-import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -43,38 +41,9 @@ SRV = '_sip._udp.tenant.test.'
 PROBE = ['--probe', 'tcp', '--interval', '100ms', '--timeout', '100ms', '--rise', '1', '--fall', '1']
 
 
-class Listener:
-    """A TCP listener on 127.0.0.1 that accepts and closes; stop() makes connects refused."""
-
-    def __init__(self, port=0):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(('127.0.0.1', port))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-                c.close()
-            except OSError:
-                return
-
-    def stop(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-        self.thread.join(2)
-
-
 class CrossZoneSrv(unittest.TestCase):
     def setUp(self):
-        self.listeners = [Listener(), Listener()]
+        self.listeners = [h.TcpListener(), h.TcpListener()]
         self.f = h.FailoverFodns(zones=[], http=False)
         self.files = []
         for name, text in (('provider.test.', PROVIDER), ('tenant.test.', TENANT)):
@@ -124,7 +93,7 @@ class CrossZoneSrv(unittest.TestCase):
                                self.f.log_text())
         self.assertIn('1', published, self.f.log_text()[-2000:])
 
-        self.listeners[0] = Listener(self.listeners[0].port)
+        self.listeners[0] = h.TcpListener(self.listeners[0].port)
         self.wait_targets(both)
         self.assertTrue(self.f.alive())
 

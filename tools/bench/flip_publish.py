@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,31 +41,6 @@ PUBLISH = re.compile(r'snapshot published" reason="backend health changed".*? ms
 def log(msg):
     sys.stderr.write('flip-bench: %s\n' % msg)
     sys.stderr.flush()
-
-
-class Listener:
-    def __init__(self, port=0):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(('127.0.0.1', port))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-                c.close()
-            except OSError:
-                return
-
-    def stop(self):
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
 
 
 def cli(args, db, *argv):
@@ -147,10 +121,10 @@ def flip(server, listener, flips):
     times = []
     for i in range(2 * flips):
         before = len(server.publishes())
-        if listener.sock.fileno() >= 0:
+        if not listener.stopped():
             listener.stop()
         else:
-            listener = Listener(listener.port)
+            listener = h.TcpListener(listener.port)
         deadline = time.monotonic() + 30
         while len(server.publishes()) == before and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -198,7 +172,7 @@ def run_case(args, work, case):
         cli(args, db, 'zone', 'import', zone)
         copy_zones(db, args.zones)
         origin = 'z00000.' + origin
-    lst, steady = Listener(), Listener()
+    lst, steady = h.TcpListener(), h.TcpListener()
     cli(args, db, 'backend', 'add', 'flip', '--address', '127.0.0.1', '--port', str(lst.port), *PROBE)
     cli(args, db, 'backend', 'add', 'steady', '--address', '127.0.0.1', '--port', str(steady.port), *PROBE)
     if case == 'all':

@@ -117,19 +117,12 @@ void random_policies(std::mt19937& rng, World& w) {
 
 std::vector<uint8_t> respond_raw(const zone::ZoneSnapshot& snap, const std::string& name,
                                  const std::string& type) {
-  ldns_rdf* n = ldns_dname_new_frm_str(name.c_str());
-  ldns_pkt* p = ldns_pkt_query_new(n, ldns_get_rr_type_by_name(type.c_str()), LDNS_RR_CLASS_IN, 0);
-  ldns_pkt_set_id(p, 4242);
-  uint8_t* wire = nullptr;
-  size_t len = 0;
-  ldns_pkt2wire(&wire, p, &len);
-  ldns_pkt_free(p);
+  std::vector<uint8_t> wire = test::query_wire(name, type, {.tcp = true});
   dns::Query q;
-  auto parsed = dns::parse_query(wire, len, q);
+  auto parsed = dns::parse_query(wire.data(), wire.size(), q);
   static std::vector<uint8_t> out(65535);
   zone::ResponseInfo info;
   size_t size = zone::respond(q, parsed, &snap, true, out.data(), &info);
-  free(wire);
   return std::vector<uint8_t>(out.begin(), out.begin() + static_cast<long>(size));
 }
 
