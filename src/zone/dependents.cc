@@ -47,6 +47,9 @@ class Analysis {
       d.nodes.push_back(name);
       include_node(name);
     };
+    // The SOA carries the serial: every answer with it comes from the overlay.
+    keep_name(apex_);
+    keep_type(apex_, dns::type::kSoa);
     for (const auto& [k, idx] : owners_) consider(z_.rrs[idx.front()].owner);
     for (const auto& k : ents_) consider(dns::Bytes(k.begin(), k.end()));
     d.kept.zone_id = z_.zone_id;
@@ -106,7 +109,6 @@ class Analysis {
   }
 
   bool dynamic(const dns::Bytes& n) const {
-    if (n == apex_) return true;  // the SOA: every serial bump
     dns::Bytes cut = highest_cut(n);
     if (!cut.empty() && cut_governed(cut)) return true;  // its referral follows health
     const auto* r = records(n);

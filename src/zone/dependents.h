@@ -5,7 +5,8 @@
 // A node depends on health when one of its answers carries a governed RRset
 // (its own, the A/AAAA of an NS/MX/SRV target added as additional data, the
 // SRV and addresses a NAPTR leads to, the referral of a governed cut) or the
-// SOA (the apex; CNAME chains that stay in the zone and may end negative).
+// SOA (CNAME chains that stay in the zone and may end negative; the SOA RRset
+// is always kept, as the responder takes every answer carrying it from the overlay).
 // `kept` holds the records of those nodes and everything their answers pull in
 // (targets, CNAME chain nodes, closest enclosers and wildcards, the cuts above
 // them and their glue), so that compiling `kept` answers every dependent node

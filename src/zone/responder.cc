@@ -90,8 +90,10 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
   };
 
   uint32_t ans;
+  uint32_t answered = kNoAnswer;  // the base node whose own answer `ans` is
   uint32_t n = zone.find_node(q.qname_lower, q.qname_len);
   if (n != kNoAnswer) {
+    answered = n;
     if (ov && zone.node(n).in_overlay) n = twin(n);
     const Node& node = az->node(n);
     // The parent side answers DS at a cut (RFC 4035 §3.1.4.1); everything else at or below it is a referral.
@@ -117,17 +119,22 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
       if (ov && enc.in_overlay) e = twin(e);
       ans = az->node(e).referral;
     } else if (enc.wildcard_child != kNoAnswer) {
-      uint32_t w = enc.wildcard_child;
+      uint32_t w = answered = enc.wildcard_child;
       if (ov && zone.node(w).in_overlay) w = twin(w);
       ans = q.qtype == dns::type::kAny ? az->node(w).any_answer : az->answer_for(w, q.qtype);
     } else {
       ans = zone.nxdomain();
     }
   }
-  // Negative answers carry the SOA, whose serial moves with health: the overlay's are current.
-  if (ov && az == zp && (ans == zone.nodata() || ans == zone.nxdomain())) {
-    ans = ans == zone.nodata() ? ov->nodata() : ov->nxdomain();
-    az = ov;
+  // Answers with the SOA carry the serial, which moves with health: the overlay's are current.
+  if (ov && az == zp && zone.answer(ans).carries_soa) {
+    if (ans == zone.nodata() || ans == zone.nxdomain()) {
+      ans = ans == zone.nodata() ? ov->nodata() : ov->nxdomain();
+      az = ov;
+    } else if (answered != kNoAnswer) {  // the apex's SOA (or ANY): the overlay keeps the SOA
+      uint32_t t = twin(answered);
+      if (az == ov) ans = q.qtype == dns::type::kAny ? ov->node(t).any_answer : ov->answer_for(t, q.qtype);
+    }
   }
 
   const CompiledAnswer& a = az->answer(ans);

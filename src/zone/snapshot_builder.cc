@@ -175,8 +175,8 @@ ZoneCompiler::Sections ZoneCompiler::answer_sections(int n, const dns::Bytes& ow
 uint32_t ZoneCompiler::emit(const dns::Bytes& tmpl, Relocation rel, const Sections& s) {
   BodyWriter w(tmpl, rel);
   CompiledAnswer a;
-  for (auto& [owner, set] : s.answer) a.an += w.add_rrset(owner, *set);
-  for (auto& [owner, set] : s.authority) a.ns += w.add_rrset(owner, *set);
+  for (auto& [owner, set] : s.answer) a.an += w.add_rrset(owner, *set), a.carries_soa |= set->type == dns::type::kSoa;
+  for (auto& [owner, set] : s.authority) a.ns += w.add_rrset(owner, *set), a.carries_soa |= set->type == dns::type::kSoa;
   a.required_len = static_cast<uint32_t>(w.size());
   a.addl_off = static_cast<uint32_t>(snap_.addl_cuts_.size());
   for (auto& [owner, set] : s.additional) {

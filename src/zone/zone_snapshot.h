@@ -45,6 +45,7 @@ struct CompiledAnswer {
   uint8_t template_len = 0;    // wire length of the template qname
   uint8_t rcode = 0;
   bool aa = true;
+  bool carries_soa = false;    // its SOA (serial) is current only in the zone's overlay, if any
   Relocation relocation = Relocation::Suffix;
 };
 
@@ -79,8 +80,9 @@ struct Node {
 ///
 /// A zone whose answers follow backend health is served as a base plus an
 /// overlay (both CompiledZones). The base is compiled once at load and shared by
-/// every generation; its nodes whose answers depend on health (and the zone's
-/// NODATA/NXDOMAIN, which carry the SOA and so the serial) have `in_overlay` set.
+/// every generation; its nodes whose answers depend on health have `in_overlay` set.
+/// The base's answers that carry the SOA (NODATA, NXDOMAIN, the apex SOA) are
+/// taken from the overlay too, whose SOA has the current serial.
 /// The overlay is compiled from just those nodes' records (zone/dependents.h) on
 /// each change and answers for them. Ordinary nodes pay one predictable branch.
 class CompiledZone {
