@@ -197,7 +197,9 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   // Only the zones of backends whose health moved are looked at (ServedZones' dependents index).
   std::vector<ServedZones::Change> changes = served_.plan(serving);
   std::vector<Transition> transitions = monitor_ ? monitor_->take_transitions() : std::vector<Transition>{};
+  auto db_t0 = Clock::now();
   size_t changed = record_changes(changes, transitions, count_changes);
+  double db_ms = ms_since(db_t0);  // serials and events in SQLite, inside ms= until they are written behind
   progress::phase("building answers", changes.size(), "zones");
   for (auto& c : changes) {
     ServedZones::Slot& slot = served_.slot(c.slot);
@@ -238,9 +240,9 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   publish_status();
   if (config_.on_published) config_.on_published({why, transitions, current_});
   log::info("msg=\"snapshot published\" reason=\"{}\" generation={} zones={} records={} "
-            "changed_zones={} ms={:.1f} bytes={}",
+            "changed_zones={} ms={:.1f} db_ms={:.1f} bytes={}",
             why, current_->generation(), current_->zone_count(), current_->record_count(),
-            changed, ms, current_->memory_bytes());
+            changed, ms, db_ms, current_->memory_bytes());
   return ok_status();
 }
 
