@@ -12,8 +12,6 @@
 #include "dns/wire.h"
 #include "store/backend_repo.h"
 #include "store/zone_repo.h"
-#include "zone/health_filter.h"
-#include "zone/snapshot_builder.h"
 
 namespace fodns::app {
 namespace {

@@ -17,10 +17,6 @@ using Key = std::pair<dns::Bytes, uint16_t>;
 
 dns::Bytes srv_target(const dns::Rr& rr) { return rdata_name_at(rr.rdata, 6); }
 
-bool has_governed_records(const dns::ZoneContent& zone) {
-  return std::any_of(zone.rrs.begin(), zone.rrs.end(), [](const dns::Rr& r) { return r.backend_id != 0; });
-}
-
 dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing& serving,
                               const TargetHealth& elsewhere) {
   std::map<Key, const dns::RrsetPolicy*> policy;

@@ -39,7 +39,5 @@ dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing
 /// The lowercase target of an SRV record, empty if malformed.
 dns::Bytes srv_target(const dns::Rr& rr);
 
-/// True if any record of the zone is governed (directly).
-bool has_governed_records(const dns::ZoneContent& zone);
 
 }  // namespace fodns::zone
