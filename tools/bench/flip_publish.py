@@ -8,12 +8,14 @@ listener. Each flip's publish time is the `ms=` of the log line
 `snapshot published reason="backend health changed"`. Cases:
 
   small  a 100-record zone (make_zone.py --records 100), the flipping backend
-         governs `sip.ORIGIN A` (a second, steady backend the other member)
+         governs a member of `gov.ORIGIN A` (a second, steady backend the other)
   big    the same in a 1,000,000-record zone; also VmRSS of the server with
          those two governed records vs the same zone ungoverned, and start ->
          first answer (fodns, and knotd on the same zone file when installed)
-  many   10,000 zones of 20 records; the backend governs one record in one zone
-  all    10,000 zones of 20 records; the backend governs one record in every zone
+  many   10,000 zones of 26 records; the backend governs one record in one zone
+  all    10,000 zones of 26 records; the backend governs a member of `gov.ZONE A`
+         in every zone (the steady backend the other), so each flip changes
+         every zone; the published line must say changed_zones=10000
 
 Prints one table: case, flips, p50/p99/max publish ms; the part of it spent
 writing serials and events to SQLite (`db_ms=`), and the rest. Stdlib only.
@@ -76,14 +78,16 @@ def copy_zones(db, count):
     con.close()
 
 
-def govern_all(db, backend, address_base):
-    """One A record per zone, governed by `backend`."""
+def govern_all(db):
+    """`gov.ZONE A` in every zone: one member governed by `flip`, one by `steady`,
+    so that each flip changes what every zone serves."""
     con = sqlite3.connect(db)
-    (bid,) = con.execute('SELECT id FROM backends WHERE name = ?', (backend,)).fetchone()
     zones = con.execute('SELECT id, name FROM zones').fetchall()
-    con.executemany('INSERT INTO records (zone_id, owner, type, ttl, rdata, backend_id, priority) '
-                    'VALUES (?, ?, 1, 20, ?, ?, 0)',
-                    [(zid, 'gov.' + name, bytes([192, 0, 2, address_base]), bid) for zid, name in zones])
+    for backend, last_byte in (('flip', 210), ('steady', 211)):
+        (bid,) = con.execute('SELECT id FROM backends WHERE name = ?', (backend,)).fetchone()
+        con.executemany('INSERT INTO records (zone_id, owner, type, ttl, rdata, backend_id, priority) '
+                        'VALUES (?, ?, 1, 20, ?, ?, 0)',
+                        [(zid, 'gov.' + name, bytes([192, 0, 2, last_byte]), bid) for zid, name in zones])
     con.commit()
     con.close()
 
@@ -117,6 +121,27 @@ class Server:
         self.proc.wait(10)
 
 
+def knot_start(work, origin, zone):
+    """Seconds from starting knotd on `zone` to its first answer; None without knotd."""
+    knotd = h.knotd_binary()
+    if not knotd:
+        return None
+    k = h.Knot(zones=[(origin, zone)])
+    for d in ('run', 'db', 'storage'):
+        os.makedirs(os.path.join(k.tmp, d), exist_ok=True)
+    k.port = h.free_port(False)
+    conf = os.path.join(k.tmp, 'knot.conf')
+    with open(conf, 'w') as f:
+        f.write(h.KNOT_CONF.format(tmp=k.tmp, port=k.port, zones='  - domain: %s\n    file: \"%s\"\n'
+                                   % (origin, os.path.abspath(zone))))
+    t = time.monotonic()
+    k._spawn([knotd, '-c', conf])
+    up = h.wait_answering('127.0.0.1', k.port, origin, 600.0, k.proc)
+    took = time.monotonic() - t
+    k.cleanup()
+    return took if up else None
+
+
 def flip(server, listener, flips):
     """Flips the backend down and up `flips` times; returns the publish ms of each."""
     times = []
@@ -145,6 +170,9 @@ def pct(values, p):
 
 def run_case(args, work, case):
     db = os.path.join(work, case + '.db')
+    for stale in (db, db + '-wal', db + '-shm'):  # a --work dir used before
+        if os.path.exists(stale):
+            os.unlink(stale)
     origin = 'flip.example.'
     extra = {}
     if case in ('small', 'big'):
@@ -161,13 +189,9 @@ def run_case(args, work, case):
             extra['rss_ungoverned_mib'] = s.rss_mib()
             extra['start_s'] = s.ready_s
             s.stop()
-            knotd = h.knotd_binary()
-            if knotd:
-                k = h.Knot(zones=[(origin, zone)])
-                t = time.monotonic()
-                k.start()
-                extra['knot_start_s'] = time.monotonic() - t
-                k.cleanup()
+            knot_s = knot_start(work, origin, zone)
+            if knot_s is not None:
+                extra['knot_start_s'] = knot_s
     else:
         zone = make_zone(work, 20, 'z00000.' + origin)
         cli(args, db, 'zone', 'import', zone)
@@ -177,7 +201,7 @@ def run_case(args, work, case):
     cli(args, db, 'backend', 'add', 'flip', '--address', '127.0.0.1', '--port', str(lst.port), *PROBE)
     cli(args, db, 'backend', 'add', 'steady', '--address', '127.0.0.1', '--port', str(steady.port), *PROBE)
     if case == 'all':
-        govern_all(db, 'flip', 10)
+        govern_all(db)
     else:
         target = origin if case != 'many' else 'z%05d.flip.example.' % (args.zones // 2)
         cli(args, db, 'record', 'add', 'gov.' + target, '20', 'A', '192.0.2.210', '--backend', 'flip')
