@@ -117,11 +117,11 @@ class Analysis {
       const dns::Rr& rr = z_.rrs[i];
       if (rr.backend_id) return true;
       int off = target_offset(rr.type);
-      if (rr.type == dns::type::kCname) {
-        if (in_zone(rdata_name_at(rr.rdata, 0))) return true;  // may end negative: carries the SOA
-      } else if (off >= 0) {
+      if (off >= 0) {
         dns::Bytes t = rdata_name_at(rr.rdata, static_cast<size_t>(off));
-        if (in_zone(t) && governed_address(t)) return true;
+        // A CNAME chain that stays in the zone may end negative: it carries the SOA.
+        if (rr.type == dns::type::kCname && in_zone(t)) return true;
+        if (rr.type != dns::type::kCname && in_zone(t) && governed_address(t)) return true;
         if (rr.type == dns::type::kSrv && governed_address(t)) return true;  // out of zone: SRV membership
       } else if (rr.type == dns::type::kNaptr) {
         dns::Bytes repl = naptr_replacement(rr.rdata);
