@@ -48,6 +48,7 @@ dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing
   out.zone_id = zone.zone_id;
   out.serial = zone.serial;
   out.policies = zone.policies;
+  out.empty_names = zone.empty_names;  // names that exist without records stay existing
   out.rrs.reserve(zone.rrs.size());
   std::vector<bool> keep(zone.rrs.size(), true);
   std::vector<uint32_t> ttl_cap(zone.rrs.size(), 0);

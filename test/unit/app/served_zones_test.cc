@@ -88,8 +88,10 @@ World random_world(std::mt19937& rng, int backends) {
     add(z, o, "c4." + o + " 300 IN CNAME deep.sub." + o);
     add(z, o, "c5." + o + " 300 IN CNAME foo.w." + o);
     add(z, o, "c6." + o + " 300 IN CNAME mx2." + o);
+    add(z, o, "c7." + o + " 300 IN CNAME ent." + o);  // an empty non-terminal: NODATA, not NXDOMAIN
+    add(z, o, "leaf.ent." + o + " 300 IN TXT \"below\"");
     add(z, o, "txt." + o + " 300 IN TXT \"hello\"");
-    for (const char* n : {"", "c0.", "c1.", "c2.", "c3.", "c4.", "c5.", "c6.", "x.w.", "w.", "sub.",
+    for (const char* n : {"", "c0.", "c1.", "c2.", "c3.", "c4.", "c5.", "c6.", "c7.", "ent.", "x.w.", "w.", "sub.",
                           "deep.sub.", "ns.sub.", "x.sub.", "nx.", "txt.", "ns1.", "sip.", "mail.", "mx2."})
       w.names.push_back(n + o);
     w.zones.push_back(std::move(z));
