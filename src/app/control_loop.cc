@@ -271,9 +271,10 @@ size_t ControlLoop::record_changes(std::vector<ServedZones::Change>& changes,
   try {
     store::Transaction tx(*db_);
     int64_t now_s = store::unix_now_ms() / 1000;
+    store::ZoneSerialBumper serials(*db_);
     for (auto& c : changes)
       if (!c.first && count_changes)
-        served_.set_serial(c, store::bump_zone_serial(*db_, served_.slot(c.slot).zone_id, now_s));
+        served_.set_serial(c, serials.bump(served_.slot(c.slot).zone_id, now_s));
     for (const auto& t : transitions)
       store::insert_event(*db_, t.at_ms, t.backend_id, t.backend, health::state_name(t.from),
                           health::state_name(t.to), t.reason);

@@ -120,15 +120,24 @@ std::vector<Event> recent_events(Db& db, int limit) {
   return out;
 }
 
-uint32_t bump_zone_serial(Db& db, int64_t zone_id, int64_t now_s) {
-  auto get = db.prepare("SELECT serial FROM zones WHERE id = ?1");
-  get.bind(1, zone_id);
-  if (!get.step()) throw StoreError(fmt::format("zone id {} no longer exists", zone_id));
-  uint32_t next = dns::serial_next(static_cast<uint32_t>(get.int64(0)));
-  auto set = db.prepare("UPDATE zones SET serial = ?1, updated_at = ?2 WHERE id = ?3");
-  set.bind(1, int64_t{next}).bind(2, now_s).bind(3, zone_id);
-  set.run();
+ZoneSerialBumper::ZoneSerialBumper(Db& db)
+    : get_(db.prepare("SELECT serial FROM zones WHERE id = ?1")),
+      set_(db.prepare("UPDATE zones SET serial = ?1, updated_at = ?2 WHERE id = ?3")) {}
+
+uint32_t ZoneSerialBumper::bump(int64_t zone_id, int64_t now_s) {
+  get_.reset();
+  get_.bind(1, zone_id);
+  if (!get_.step()) throw StoreError(fmt::format("zone id {} no longer exists", zone_id));
+  uint32_t next = dns::serial_next(static_cast<uint32_t>(get_.int64(0)));
+  get_.reset();
+  set_.reset();
+  set_.bind(1, int64_t{next}).bind(2, now_s).bind(3, zone_id);
+  set_.run();
   return next;
+}
+
+uint32_t bump_zone_serial(Db& db, int64_t zone_id, int64_t now_s) {
+  return ZoneSerialBumper(db).bump(zone_id, now_s);
 }
 
 }  // namespace fodns::store
