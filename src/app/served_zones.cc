@@ -74,7 +74,7 @@ Status ServedZones::load(std::vector<dns::ZoneContent> zones, const StaticHook& 
     if (!slot.governed) {
       // Served as stored: compiled once here, its records dropped.
       if (on_static) on_static(slot, content);
-      auto compiled = zone::SnapshotBuilder::compile_zone(content);
+      auto compiled = zone::SnapshotBuilder::compile_zone(content, nullptr, slot.name);
       if (!compiled) return compiled.error();
       slot.compiled = *compiled;
       slot.records_served = content.rrs.size();
@@ -86,7 +86,7 @@ Status ServedZones::load(std::vector<dns::ZoneContent> zones, const StaticHook& 
       // with health (compiled from the records as stored: none of those answers
       // carries a governed RRset); only the dependents' records are kept.
       auto deps = zone::find_dependents(content, [&](const dns::Bytes& n) { return addresses.count(key_of(n)) > 0; });
-      auto base = zone::SnapshotBuilder::compile_zone(content, &deps.nodes);
+      auto base = zone::SnapshotBuilder::compile_zone(content, &deps.nodes, slot.name);
       if (!base) return base.error();
       slot.overlay_mode = true;
       slot.compiled = *base;
@@ -168,7 +168,7 @@ Result<std::shared_ptr<zone::ZoneSnapshot>> ServedZones::commit(std::vector<Chan
   std::vector<zone::ZoneSnapshot::Replacement> replaced;
   replaced.reserve(changes.size());
   for (auto& c : changes) {
-    auto compiled = zone::SnapshotBuilder::compile_zone(c.served);
+    auto compiled = zone::SnapshotBuilder::compile_zone(c.served, nullptr, slots_[c.slot].name);
     if (!compiled) return compiled.error();
     if (slots_[c.slot].overlay_mode) replaced.push_back({c.slot, slots_[c.slot].compiled, *compiled});
     else replaced.push_back({c.slot, *compiled, nullptr});

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -30,8 +31,11 @@ class SnapshotBuilder {
   /// Compiles one zone; a snapshot is assembled from compiled zones with
   /// `std::make_shared<const ZoneSnapshot>(zones, generation)`.
   /// Nodes named in `overlay_nodes` are flagged in_overlay (see CompiledZone).
+  /// `apex_text`, when the caller has it, is the origin as ldns prints it (printing
+  /// it again cost a flip that recompiles 10,000 overlays more than the compile).
   static Result<CompiledZonePtr> compile_zone(const dns::ZoneContent& zone,
-                                              const std::vector<dns::Bytes>* overlay_nodes = nullptr);
+                                              const std::vector<dns::Bytes>* overlay_nodes = nullptr,
+                                              std::string_view apex_text = {});
 };
 
 }  // namespace fodns::zone
