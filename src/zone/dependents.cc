@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "dns/wire.h"
+#include "zone/name_key.h"
 #include "zone/rdata_names.h"
 #include "zone/snapshot_builder.h"
 
@@ -23,10 +22,22 @@ class Analysis {
  public:
   Analysis(const dns::ZoneContent& z, const GovernedElsewhere& elsewhere)
       : z_(z), elsewhere_(elsewhere), apex_(z.origin), keep_(z.rrs.size(), false) {
-    for (uint32_t i = 0; i < z.rrs.size(); ++i)
-      if (in_zone(z.rrs[i].owner)) owners_[key_of(z.rrs[i].owner)].push_back(i);
+    owners_.reserve(z.rrs.size());
+    const dns::Bytes* last = nullptr;  // records come grouped by owner: skip the lookup
+    std::vector<uint32_t>* last_idx = nullptr;
+    for (uint32_t i = 0; i < z.rrs.size(); ++i) {
+      const dns::Bytes& owner = z.rrs[i].owner;
+      if (!in_zone(owner)) continue;
+      if (!last || *last != owner) {
+        auto it = owners_.find(name_key(owner));
+        if (it == owners_.end()) it = owners_.emplace(key_of(owner), std::vector<uint32_t>{}).first;
+        last = &owner;
+        last_idx = &it->second;
+      }
+      last_idx->push_back(i);
+    }
     for (const auto& n : z.empty_names)
-      if (in_zone(n) && !owners_.count(key_of(n))) ents_.insert(key_of(n));
+      if (in_zone(n) && !owners_.count(name_key(n))) ents_.insert(key_of(n));
     // Empty non-terminals exist (RFC 4592 §2.2.2), as the compiler adds them.
     std::vector<dns::Bytes> names;
     names.reserve(owners_.size());
@@ -34,8 +45,7 @@ class Analysis {
     for (dns::Bytes n : names) {
       while (n.size() > apex_.size()) {
         n = dns::name_parent(n);
-        Key k = key_of(n);
-        if (owners_.count(k) || !ents_.insert(k).second) break;
+        if (owners_.count(name_key(n)) || !ents_.insert(key_of(n)).second) break;
       }
     }
   }
@@ -65,10 +75,12 @@ class Analysis {
  private:
   bool in_zone(const dns::Bytes& n) const { return !n.empty() && dns::name_is_at_or_below(n, apex_); }
   const std::vector<uint32_t>* records(const dns::Bytes& n) const {
-    auto it = owners_.find(key_of(n));
+    auto it = owners_.find(name_key(n));
     return it == owners_.end() ? nullptr : &it->second;
   }
-  bool exists(const dns::Bytes& n) const { return owners_.count(key_of(n)) || ents_.count(key_of(n)); }
+  bool exists(const dns::Bytes& n) const {
+    return owners_.count(name_key(n)) || ents_.count(name_key(n));
+  }
   bool has_type(const dns::Bytes& n, uint16_t type) const {
     if (auto* r = records(n))
       for (uint32_t i : *r)
@@ -212,10 +224,10 @@ class Analysis {
   const dns::ZoneContent& z_;
   const GovernedElsewhere& elsewhere_;
   dns::Bytes apex_;
-  std::unordered_map<Key, std::vector<uint32_t>> owners_;  // record indexes per owner
-  std::unordered_set<Key> ents_;                           // names without records that exist
+  NameMap<std::vector<uint32_t>> owners_;  // record indexes per owner
+  NameSet ents_;                           // names without records that exist
   std::vector<bool> keep_;
-  std::unordered_set<Key> kept_names_, nodes_done_, cuts_done_;
+  NameSet kept_names_, nodes_done_, cuts_done_;
 };
 
 }  // namespace

@@ -6,10 +6,10 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "dns/wire.h"
 #include "zone/body_writer.h"
+#include "zone/name_key.h"
 #include "zone/rdata_names.h"
 
 namespace fodns::zone {
@@ -24,16 +24,6 @@ struct BNode {
   int cut = -1;  // index of the highest cut at or above this node, -1 if none
 };
 
-// Looks names up by their wire bytes without building a std::string per lookup.
-struct NameKeyHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
-};
-
-std::string_view key_view(const dns::Bytes& name) {
-  return {reinterpret_cast<const char*>(name.data()), name.size()};
-}
-
 }  // namespace
 
 // Compiles one zone into the snapshot under construction.
@@ -46,11 +36,11 @@ class ZoneCompiler {
 
  private:
   int find(const dns::Bytes& name) const {
-    auto it = index_.find(key_view(name));
+    auto it = index_.find(name_key(name));
     return it == index_.end() ? -1 : it->second;
   }
   int add_node(const dns::Bytes& name) {
-    auto [it, inserted] = index_.emplace(key_view(name), static_cast<int>(nodes_.size()));
+    auto [it, inserted] = index_.emplace(name_key(name), static_cast<int>(nodes_.size()));
     if (inserted) nodes_.push_back(BNode{name, {}, false, -1});
     return it->second;
   }
@@ -94,7 +84,7 @@ class ZoneCompiler {
   dns::Bytes apex_;
   std::vector<BNode> nodes_;
   std::string_view apex_text_;  // empty: printed from apex_
-  std::unordered_map<std::string, int, NameKeyHash, std::equal_to<>> index_;
+  NameMap<int> index_;
   BodyWriter writer_;  // reused by every emit()
   Sections sections_;
   std::vector<TypeAnswer> types_;  // one node's answers by type
@@ -245,9 +235,12 @@ Status ZoneCompiler::compile() {
   const dns::Rr* soa = nullptr;
   nodes_.reserve(content_.rrs.size() + content_.empty_names.size() + 1);
   index_.reserve(content_.rrs.size() + content_.empty_names.size() + 1);
+  const dns::Rr* prev = nullptr;  // records come grouped by owner: one lookup per owner
+  int n = -1;
   for (const dns::Rr& rr : content_.rrs) {
     if (!in_zone(rr.owner)) continue;  // the validator refuses these; never serve them
-    int n = add_node(rr.owner);
+    if (!prev || prev->owner != rr.owner) n = add_node(rr.owner);
+    prev = &rr;
     RRset& set = nodes_[static_cast<size_t>(n)].rrsets[rr.type];
     if (set.rrs.empty()) {
       set.owner = rr.owner;
