@@ -161,11 +161,15 @@ Status ControlLoop::reload() {
     auto loaded = served_.load(std::move(zones), [this](ServedZones::Slot& slot, dns::ZoneContent& content) {
       // Served as stored: the transfer keeper sees it now, before the records
       // are dropped; new records under an old serial get a new one, as in republish().
+      if (transfers_.enabled(content.zone_id)) transfers_.rebase(content.zone_id, nullptr, nullptr);
       if (transfers_.enabled(content.zone_id) && transfers_.served(*db_, content)) {
         bump_serial(slot, content);
         (void)transfers_.served(*db_, content);
       }
-    }, [this](int64_t zone_id) { return transfers_.enabled(zone_id); });
+    }, [this](const dns::ZoneContent& whole, const dns::ZoneContent& kept) {
+      // A flip then diffs only the overlay's records; the rest is the zone's base.
+      if (transfers_.enabled(whole.zone_id)) transfers_.rebase(whole.zone_id, &whole, &kept);
+    });
     if (!loaded) {
       log_error_once("cannot build snapshot", loaded.error().message);
       return loaded.error();

@@ -43,7 +43,7 @@ uint64_t served_hash(const dns::ZoneContent& z) {
 }  // namespace
 
 Status ServedZones::load(std::vector<dns::ZoneContent> zones, const StaticHook& on_static,
-                         const NeedsWhole& needs_whole) {
+                         const OverlayHook& on_overlay) {
   // Governed addresses of every zone first: an SRV in one zone may point at another's.
   std::unordered_map<std::string, std::vector<int64_t>> addresses;
   for (const auto& z : zones)
@@ -79,8 +79,6 @@ Status ServedZones::load(std::vector<dns::ZoneContent> zones, const StaticHook& 
       slot.compiled = *compiled;
       slot.records_served = content.rrs.size();
       content = dns::ZoneContent{};  // give the memory back now, not after the last zone
-    } else if (needs_whole && needs_whole(content.zone_id)) {
-      slot.content = std::move(content);
     } else {
       // Base + overlay: the base answers every node whose answers cannot change
       // with health (compiled from the records as stored: none of those answers
@@ -88,6 +86,7 @@ Status ServedZones::load(std::vector<dns::ZoneContent> zones, const StaticHook& 
       auto deps = zone::find_dependents(content, [&](const dns::Bytes& n) { return addresses.count(key_of(n)) > 0; });
       auto base = zone::SnapshotBuilder::compile_zone(content, &deps.nodes, slot.name);
       if (!base) return base.error();
+      if (on_overlay) on_overlay(content, deps.kept);
       slot.overlay_mode = true;
       slot.compiled = *base;
       slot.content = std::move(deps.kept);

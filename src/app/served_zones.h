@@ -61,13 +61,14 @@ class ServedZones {
   /// Called by load() for each zone whose served form does not depend on health,
   /// before it is compiled and its records dropped (the transfer keeper's look).
   using StaticHook = std::function<void(Slot&, dns::ZoneContent&)>;
-  /// True for a zone whose whole served content must be known (zone transfers).
-  using NeedsWhole = std::function<bool(int64_t zone_id)>;
+  /// Called by load() for each base + overlay zone with the whole stored zone and
+  /// the records kept for the overlay (the transfer keeper's base: the rest).
+  using OverlayHook = std::function<void(const dns::ZoneContent& whole, const dns::ZoneContent& kept)>;
 
   /// Replaces every zone (a reload is a new baseline). On a compile error the
   /// previous state is kept and the error names the zone.
   Status load(std::vector<dns::ZoneContent> zones, const StaticHook& on_static,
-              const NeedsWhole& needs_whole = {});
+              const OverlayHook& on_overlay = {});
 
   /// The governed zones whose served form differs from what they serve now:
   /// after load(), every governed zone is looked at; after that only the zones
