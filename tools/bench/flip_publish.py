@@ -13,6 +13,8 @@ listener. Each flip's publish time is the `ms=` of the log line
          those two governed records vs the same zone ungoverned, and start ->
          first answer (fodns, and knotd on the same zone file when installed)
   many   10,000 zones of 26 records; the backend governs one record in one zone
+  (--transfers: that zone allows AXFR/IXFR from 127.0.0.1, so each flip also
+  makes a journal step)
   all    10,000 zones of 26 records; the backend governs a member of `gov.ZONE A`
          in every zone (the steady backend the other), so each flip changes
          every zone; the published line must say changed_zones=10000
@@ -206,6 +208,8 @@ def run_case(args, work, case):
         target = origin if case != 'many' else 'z%05d.flip.example.' % (args.zones // 2)
         cli(args, db, 'record', 'add', 'gov.' + target, '20', 'A', '192.0.2.210', '--backend', 'flip')
         cli(args, db, 'record', 'add', 'gov.' + target, '20', 'A', '192.0.2.211', '--backend', 'steady')
+        if args.transfers:
+            cli(args, db, 'zone', 'set', target, '--allow-transfer', '127.0.0.1')
     s = Server(args, db, work, origin)
     time.sleep(0.5)
     if case == 'big':
@@ -223,6 +227,8 @@ def main():
     ap.add_argument('--cases', default='small,big,many,all')
     ap.add_argument('--flips', type=int, default=20, help='down+up pairs per case')
     ap.add_argument('--zones', type=int, default=10000, help='zones in the many/all cases')
+    ap.add_argument('--transfers', action='store_true',
+                    help='the governed zone of small/big/many allows transfers (a journal step per flip)')
     ap.add_argument('--work', help='keep the databases and logs here')
     args = ap.parse_args()
     args.fodns = os.path.abspath(args.fodns)
