@@ -61,16 +61,9 @@ class ZoneCompiler {
     std::array<dns::Bytes, kMaxCnameChain + 1> chain;
     uint8_t rcode = dns::rcode::kNoError;
     bool aa = true;
-    void clear() {
-      answer.clear(), authority.clear(), additional.clear();
-      rcode = dns::rcode::kNoError;
-      aa = true;
-    }
+    void clear() { answer.clear(), authority.clear(), additional.clear(), rcode = dns::rcode::kNoError, aa = true; }
   };
-  Sections& fresh_sections() {
-    sections_.clear();
-    return sections_;
-  }
+  Sections& fresh_sections() { sections_.clear(); return sections_; }
   void add_additional(Sections& s, const RRset& set, bool occluded_glue) const;
   void add_negative(Sections& s) const {
     s.authority.emplace_back(&apex_, &neg_soa_);
@@ -331,7 +324,7 @@ Status ZoneCompiler::compile() {
       node.referral = referral_of_cut[c];
     }
 
-    std::vector<TypeAnswer>& types = types_;
+    std::vector<TypeAnswer>& types = types_;  // reused per node
     types.clear();
     if (b.rrsets.count(dns::type::kCname)) {
       // A CNAME owner answers every type by following the chain.
