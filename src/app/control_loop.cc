@@ -17,7 +17,6 @@
 #include "store/serial_reservation.h"
 #include "store/zone_changes.h"
 #include "store/zone_repo.h"
-#include "zone/health_filter.h"
 #include "zone/snapshot_builder.h"
 
 namespace fodns::app {
@@ -167,27 +166,6 @@ void ControlLoop::on_republish(uv_timer_t* t) {
   (void)self->republish("backend health changed", true);
 }
 
-namespace {
-// A hash of what a zone serves, SOA left out (its serial moves when we bump it),
-// so that a health change that does not change the answers does not bump the serial.
-uint64_t served_hash(const dns::ZoneContent& z) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&h](const uint8_t* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  };
-  for (const auto& rr : z.rrs) {
-    if (rr.type == dns::type::kSoa) continue;
-    uint8_t fixed[8];
-    dns::put16(fixed, rr.type);
-    dns::put32(fixed + 2, rr.ttl);
-    dns::put16(fixed + 6, static_cast<uint16_t>(rr.rdata.size()));
-    mix(rr.owner.data(), rr.owner.size());
-    mix(fixed, sizeof fixed);
-    mix(rr.rdata.data(), rr.rdata.size());
-  }
-  return h;
-}
-}  // namespace
 
 Status ControlLoop::reload() {
   auto t0 = Clock::now();
@@ -210,41 +188,38 @@ Status ControlLoop::reload() {
       throw;
     }
     db_->exec("COMMIT");
-    // Zones without governed records are compiled here once and their records
-    // dropped; governed zones keep their records, compiled by republish() from
-    // the current health (and again on every change of their answers).
-    std::vector<ZoneSlot> slots;
-    slots.reserve(zones.size());
     std::map<int64_t, uint32_t> served_before;  // a running full reload keeps serials moving forward
-    for (const auto& sl : slots_) served_before[sl.zone_id] = sl.serial;
+    for (const auto& sl : served_.slots()) served_before[sl.zone_id] = sl.serial;
     for (auto& content : zones) {
-      ZoneSlot slot;
       auto before = served_before.find(content.zone_id);
       auto res = reserved.find(content.zone_id);
-      auto st = fill_slot(slot, content,
-                          before == served_before.end() ? std::nullopt : std::optional(before->second),
-                          res == reserved.end() ? std::nullopt : std::optional(res->second));
-      if (!st) return st;
-      slots.push_back(std::move(slot));
+      adopt_serial(content, before == served_before.end() ? std::nullopt : std::optional(before->second),
+                   res == reserved.end() ? std::nullopt : std::optional(res->second));
     }
-    // What each governed zone served before, so that republish() logs a CLI edit
-    // (a drain) that changed the answers as changed, as it does a health change.
-    std::unordered_map<int64_t, uint64_t> hash_before;
-    for (const auto& old : slots_) hash_before[old.zone_id] = old.hash;
-    for (auto& sl : slots) {
-      auto it = hash_before.find(sl.zone_id);
-      if (it != hash_before.end() && sl.governed) sl.hash = it->second;
+    // Zones whose answers cannot depend on health are compiled here once and
+    // their records dropped; the others are compiled by republish() from the
+    // current health (and again when a backend they depend on changes).
+    auto loaded = served_.load(
+        std::move(zones), [this](ServedZones::Slot& slot, dns::ZoneContent& content) { on_static_zone(slot, content); },
+        [this](const dns::ZoneContent& whole, const dns::ZoneContent& kept) {
+          // A flip then diffs only the overlay's records; the rest is the zone's base.
+          if (transfers_.enabled(whole.zone_id)) transfers_.rebase(whole.zone_id, &whole, &kept);
+        });
+    if (!loaded) {
+      log_error_once("cannot build snapshot", loaded.error().message);
+      return loaded.error();
     }
     data_version_ = version;
-    slots_ = std::move(slots);  // a reload is a new baseline: the CLI bumped serials itself
+    reread_.clear();  // every zone was read
     zones.clear();
     zones.shrink_to_fit();
     // The records we just dropped were many small allocations; hand them back to the
     // kernel so that RSS reflects the compiled zones, not the load (glibc keeps freed heap).
     malloc_trim(0);
     uint64_t records = 0;
-    for (const auto& sl : slots_) records += sl.records_stored;
-    log::info("msg=\"zones loaded\" zones={} records={} ms={:.1f}", slots_.size(), records, ms_since(t0));
+    for (const auto& sl : served_.slots()) records += sl.records_stored;
+    log::info("msg=\"zones loaded\" zones={} records={} ms={:.1f}", served_.zone_count(), records,
+              ms_since(t0));
     adopt_backends(std::move(backends), std::move(states));
     db_watch_.read_ok();
     return ok_status();
@@ -257,83 +232,51 @@ Status ControlLoop::reload() {
 Status ControlLoop::republish(const char* why, bool count_changes) {
   auto t0 = Clock::now();
   auto serving = [this](int64_t id) { return !monitor_ || monitor_->serving(id); };
-  struct Pending {
-    size_t slot;
-    dns::ZoneContent served;
-    uint64_t hash;
-    bool changed;          // by health: bump the serial here
-    bool answers_changed;  // by health or by a CLI edit (which bumped the serial itself)
-  };
-  std::vector<Pending> pending;
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    ZoneSlot& slot = slots_[i];
-    if (!slot.governed) continue;
-    dns::ZoneContent served = zone::apply_health(slot.content, serving);
-    uint64_t h = served_hash(served);
-    if (slot.compiled && h == slot.hash) continue;  // same answers: nothing to do
-    bool changed = slot.compiled != nullptr && count_changes;
-    bool answers_changed = changed || (slot.hash != 0 && h != slot.hash);  // see reload()
-    pending.push_back({i, std::move(served), h, changed, answers_changed});
-  }
-  size_t changed = 0;
+  // Only the zones of backends whose health moved are looked at (ServedZones' dependents index).
+  std::vector<ServedZones::Change> changes = served_.plan(serving);
   std::vector<Transition> transitions = monitor_ ? monitor_->take_transitions() : std::vector<Transition>{};
-  bool any_change = std::any_of(pending.begin(), pending.end(), [](const Pending& p) { return p.changed; });
   // Serials move now, from the reservation; they, the events and the states are
   // written after the publication (flush_writes below), so answers never wait for SQLite.
-  if (any_change) {
-    for (auto& p : pending)
-      if (p.changed) (void)bump_serial(slots_[p.slot], p.served);
-  }
-  for (const auto& t : transitions) writes_.add_event(t);
-  progress::phase("building answers", pending.size(), "zones");
-  for (auto& p : pending) {
-    ZoneSlot& slot = slots_[p.slot];
+  size_t changed = record_changes(changes, transitions, count_changes);
+  progress::phase("building answers", changes.size(), "zones");
+  for (auto& c : changes) {
+    ServedZones::Slot& slot = served_.slot(c.slot);
     if (!transfers_.enabled(slot.zone_id)) continue;
     // After a restart we cannot know what the secondaries hold of a governed zone
     // (health may differ): a new serial, and a full transfer for them.
     if (!started_) {
-      bump_serial(slot, p.served);
+      bump_serial(slot, c.served);
       transfers_.reset_journal(*db_, slot.zone_id);
     }
-    if (transfers_.served(*db_, p.served)) {
+    if (transfers_.served(*db_, c.served)) {
       // New answers under an old serial (a reload saw a change the CLI did not bump).
-      bump_serial(slot, p.served);
-      (void)transfers_.served(*db_, p.served);
+      bump_serial(slot, c.served);
+      (void)transfers_.served(*db_, c.served);
     }
   }
-  for (auto& p : pending) {
-    progress::advance();
-    auto compiled = zone::SnapshotBuilder::compile_zone(p.served);
-    if (!compiled) {
-      log_error_once("cannot build snapshot", compiled.error().message);
-      return compiled.error();
-    }
-    ZoneSlot& slot = slots_[p.slot];
-    slot.compiled = *compiled;
-    slot.hash = p.hash;
-    slot.records_served = p.served.rrs.size();
-    changed += p.answers_changed;
+  auto built = served_.commit(changes, ++generation_);
+  if (!built) {
+    log_error_once("cannot build snapshot", built.error().message);
+    return built.error();
   }
-  std::vector<zone::CompiledZonePtr> compiled;
-  compiled.reserve(slots_.size());
-  for (const auto& slot : slots_) compiled.push_back(slot.compiled);
-  auto built = std::make_shared<zone::ZoneSnapshot>(std::move(compiled), ++generation_);
-  built->set_transfers(transfers_.table());
-  current_ = std::move(built);
+  (*built)->set_transfers(transfers_.table());
+  current_ = std::move(*built);
   publisher_.publish(current_);
+  // The answers are out: what follows (writes, NOTIFY, status, the log line) is not publication time.
+  double ms = ms_since(t0);
   started_ = true;
   send_notifications();
   (void)flush_writes();
   last_error_.clear();
   published_ms_ = store::unix_now_ms();
-  rebuild_seconds_.observe(ms_since(t0) / 1000.0, status::kRebuildBuckets);
+  rebuild_seconds_.observe(ms / 1000.0, status::kRebuildBuckets);
   ++rebuilds_;
   publish_status();
   if (config_.on_published) config_.on_published({why, transitions, current_});
   log::info("msg=\"snapshot published\" reason=\"{}\" generation={} zones={} records={} "
             "changed_zones={} ms={:.1f} bytes={}",
             why, current_->generation(), current_->zone_count(), current_->record_count(),
-            changed, ms_since(t0), current_->memory_bytes());
+            changed, ms, current_->memory_bytes());
   return ok_status();
 }
 
@@ -360,7 +303,7 @@ void ControlLoop::publish_status() {
   auto d = std::make_shared<status::StatusData>();
   d->backends = backend_statuses(monitor_ && config_.probes ? monitor_.get() : nullptr, backends_config_,
                                  backend_states_);
-  for (const auto& slot : slots_)
+  for (const auto& slot : served_.slots())
     d->zones.push_back(zone_status(slot.name, slot.serial, slot.records_stored, slot.records_served,
                                    notifier_.get()));
   d->snapshot_loaded = current_ != nullptr;

@@ -23,6 +23,7 @@
 #include "app/database_watch.h"
 #include "status/status_board.h"
 #include "app/serial_book.h"
+#include "app/served_zones.h"
 #include "app/write_behind.h"
 #include "app/transfer_keeper.h"
 #include "common/result.h"
@@ -95,20 +96,7 @@ class ControlLoop {
   std::unique_ptr<BackendMonitor> monitor_;
   int64_t data_version_ = -1;
   uint64_t generation_ = 0;
-  // One per stored zone. Only governed zones keep their records in memory: a
-  // health change recompiles them alone and reuses every other compiled zone.
-  struct ZoneSlot {
-    int64_t zone_id = 0;
-    std::string name;
-    uint32_t serial = 0;
-    bool governed = false;
-    dns::ZoneContent content;          // governed zones only: the records as stored
-    uint64_t hash = 0;                 // of what it serves now, to see a health change matter
-    zone::CompiledZonePtr compiled;
-    uint64_t records_stored = 0;
-    uint64_t records_served = 0;
-  };
-  std::vector<ZoneSlot> slots_;
+  ServedZones served_;  // what each zone serves under the current health; the dependents index
   zone::SnapshotPtr current_;
   std::string last_error_;
   status::StatusBoard* board_;
@@ -123,10 +111,17 @@ class ControlLoop {
   bool started_ = false;  // the first publish is done
   /// Moves a zone's serial on (and its SOA), from the reservation or written at once;
   /// false if neither could be done (the zone keeps its serial until a write succeeds).
-  bool bump_serial(ZoneSlot& slot, dns::ZoneContent& served);
-  /// Builds the slot of a zone just read; `served`: the serial it serves now, if any.
-  Status fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::optional<uint32_t> served,
-                   std::optional<uint32_t> reserved);
+  bool bump_serial(ServedZones::Slot& slot, dns::ZoneContent& served);
+  /// The serial a zone just read is served under (SerialBook: never below what was
+  /// served or reserved); queues its write. `served`: the serial it serves now, if any.
+  void adopt_serial(dns::ZoneContent& content, std::optional<uint32_t> served,
+                    std::optional<uint32_t> reserved);
+  /// The transfer keeper's look at a zone served as stored, before its records are dropped.
+  void on_static_zone(ServedZones::Slot& slot, dns::ZoneContent& content);
+  /// Moves the serials of the zones a health change altered (from the reservations)
+  /// and queues the events. @return the number of zones whose answers changed.
+  size_t record_changes(std::vector<ServedZones::Change>& changes,
+                        const std::vector<Transition>& transitions, bool count_changes);
   /// Takes the backends and states just read (probes follow their settings).
   void adopt_backends(std::vector<store::Backend> backends, std::map<int64_t, store::BackendState> states);
   /// Writes what WriteBehind holds and the dirty backend states, in one transaction.

@@ -25,10 +25,8 @@ void patch_soa_serial(dns::ZoneContent& z) {
 }
 }  // namespace
 
-Status ControlLoop::fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::optional<uint32_t> served,
-                              std::optional<uint32_t> reserved) {
-  slot.zone_id = content.zone_id;
-  slot.name = dns::name_to_text(content.origin);
+void ControlLoop::adopt_serial(dns::ZoneContent& content, std::optional<uint32_t> served,
+                               std::optional<uint32_t> reserved) {
   uint32_t serial = serials_.on_load(content.zone_id, content.serial, reserved, served, !started_);
   // Written (with a reservation ahead) unless the stored serial and reservation cover it,
   // so that the next health change can move the serial without waiting for SQLite.
@@ -38,29 +36,13 @@ Status ControlLoop::fill_slot(ZoneSlot& slot, dns::ZoneContent& content, std::op
     content.serial = serial;
     patch_soa_serial(content);
   }
-  slot.serial = serial;
-  slot.records_stored = content.rrs.size();
-  slot.governed = zone::has_governed_records(content);
-  slot.hash = 0;
-  slot.compiled = nullptr;
-  slot.content = {};
-  if (slot.governed) {
-    slot.content = std::move(content);  // compiled by republish() from the current health
-    return ok_status();
-  }
-  // Served as stored: the transfer keeper sees it now, before the records are
-  // dropped; new records under an old serial get a new one, as in republish().
-  if (transfers_.enabled(content.zone_id) && transfers_.served(*db_, content)) {
-    if (bump_serial(slot, content)) (void)transfers_.served(*db_, content);
-  }
-  auto compiled = zone::SnapshotBuilder::compile_zone(content);
-  if (!compiled) {
-    log_error_once("cannot build snapshot", compiled.error().message);
-    return compiled.error();
-  }
-  slot.compiled = *compiled;
-  slot.records_served = content.rrs.size();
-  return ok_status();
+}
+
+void ControlLoop::on_static_zone(ServedZones::Slot& slot, dns::ZoneContent& content) {
+  if (!transfers_.enabled(content.zone_id)) return;
+  transfers_.rebase(content.zone_id, nullptr, nullptr);
+  // New records under an old serial get a new one, as in republish().
+  if (transfers_.served(*db_, content) && bump_serial(slot, content)) (void)transfers_.served(*db_, content);
 }
 
 Status ControlLoop::reload_changed() {
@@ -94,48 +76,49 @@ Status ControlLoop::reload_changed() {
       throw;
     }
     db_->exec("COMMIT");
-    std::unordered_map<int64_t, size_t> index;
-    for (size_t i = 0; i < slots_.size(); ++i) index[slots_[i].zone_id] = i;
-    std::vector<bool> gone(slots_.size(), false);
+    // A zone added or removed, or one whose answers may follow health, is read
+    // again with every other (its dependents may be anywhere); the common edit, one
+    // ungoverned zone among many, costs that zone alone.
+    bool partial = true;
+    std::vector<dns::ZoneContent> contents;
     uint64_t records = 0;
+    std::unordered_map<int64_t, uint32_t> serving;
+    for (const auto& sl : served_.slots()) serving[sl.zone_id] = sl.serial;
     for (auto& [id, content, res_serial] : zones) {
-      auto at = index.find(id);
-      if (!content) {
-        if (at != index.end()) gone[at->second] = true;
-        serials_.forget(id);
-        writes_.drop_serial(id);
-        serial_starved_.erase(id);
-        gone_zones_.push_back(id);
+      auto at = serving.find(id);
+      if (!content || at == serving.end()) {
+        partial = false;
+        if (!content) {
+          serials_.forget(id);
+          writes_.drop_serial(id);
+          serial_starved_.erase(id);
+          gone_zones_.push_back(id);
+        }
         continue;
       }
       records += content->rrs.size();
-      ZoneSlot slot;
-      if (at == index.end()) {
-        if (auto st = fill_slot(slot, *content, std::nullopt, res_serial); !st) return st;
-        index[id] = slots_.size();
-        slots_.push_back(std::move(slot));
-        gone.push_back(false);
-      } else {
-        if (auto st = fill_slot(slot, *content, slots_[at->second].serial, res_serial); !st) return st;
-        // What it served before, so that republish() logs a CLI edit (a drain) that
-        // changed the answers as changed, as it does a health change.
-        if (slot.governed) slot.hash = slots_[at->second].hash;
-        slots_[at->second] = std::move(slot);
-      }
+      adopt_serial(*content, at->second, res_serial);
+      contents.push_back(std::move(*content));
     }
-    if (std::find(gone.begin(), gone.end(), true) != gone.end()) {
-      std::vector<ZoneSlot> kept;
-      kept.reserve(slots_.size());
-      for (size_t i = 0; i < slots_.size(); ++i)
-        if (!gone[i]) kept.push_back(std::move(slots_[i]));
-      slots_ = std::move(kept);
+    if (partial) {
+      auto replaced = served_.replace_static(
+          contents, [this](ServedZones::Slot& slot, dns::ZoneContent& c) { on_static_zone(slot, c); });
+      if (!replaced) {
+        log_error_once("cannot build snapshot", replaced.error().message);
+        return replaced.error();
+      }
+      partial = *replaced;
+    }
+    if (!partial) {
+      changes_since_ = changed.next_since;
+      return reload();
     }
     changes_since_ = changed.next_since;
     data_version_ = version;
     reread_.clear();
     zones.clear();
     if (records > 100000) malloc_trim(0);  // as reload(): a big zone's records were many small allocations
-    log::info("msg=\"zones reloaded\" changed_zones={} records={} ms={:.1f}", ids.size(), records,
+    log::info("msg=\"zones reloaded\" changed_zones={} records={} ms={:.1f}", contents.size(), records,
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     adopt_backends(std::move(backends), std::move(states));
     db_watch_.read_ok();
@@ -153,7 +136,7 @@ void ControlLoop::adopt_backends(std::vector<store::Backend> backends,
   backend_states_ = std::move(states);
 }
 
-bool ControlLoop::bump_serial(ZoneSlot& slot, dns::ZoneContent& served) {
+bool ControlLoop::bump_serial(ServedZones::Slot& slot, dns::ZoneContent& served) {
   if (auto next = serials_.advance(slot.zone_id, slot.serial)) {
     slot.serial = *next;
     writes_.set_serial(slot.zone_id, *next);
@@ -172,10 +155,7 @@ bool ControlLoop::bump_serial(ZoneSlot& slot, dns::ZoneContent& served) {
     }
     slot.serial = next_serial;
   }
-  slot.content.serial = slot.serial;
-  patch_soa_serial(slot.content);
-  served.serial = slot.serial;
-  patch_soa_serial(served);
+  served_.set_serial(slot, served, slot.serial);
   return true;
 }
 
@@ -191,21 +171,27 @@ bool ControlLoop::flush_writes() {
   if (monitor_) monitor_->mark_saved(saved);
   if (!serial_starved_.empty()) {
     // Writable again: the zones that could not move their serial get one now.
-    bool republish_due = false;
-    for (int64_t id : serial_starved_) {
-      auto it = std::find_if(slots_.begin(), slots_.end(), [id](const ZoneSlot& s) { return s.zone_id == id; });
-      if (it == slots_.end()) continue;
-      if (it->governed) {
-        it->hash = 0;  // republish() sees new answers and moves the serial
-        republish_due = true;
-      } else {
-        reread_.push_back(id);  // the next poll reads it again and moves the serial
-      }
-    }
+    // The next poll reads them again (a governed one with every zone) and moves their serials.
+    reread_.insert(reread_.end(), serial_starved_.begin(), serial_starved_.end());
     serial_starved_.clear();
-    if (republish_due) uv_timer_start(&republish_, on_republish, 0, 0);
   }
   return true;
+}
+
+}  // namespace fodns::app
+
+namespace fodns::app {
+
+size_t ControlLoop::record_changes(std::vector<ServedZones::Change>& changes,
+                                   const std::vector<Transition>& transitions, bool count_changes) {
+  size_t changed = 0;
+  for (auto& c : changes) {
+    changed += c.answers_changed;
+    // A health change (not a first compile) moves the zone's serial on.
+    if (!c.first && count_changes) (void)bump_serial(served_.slot(c.slot), c.served);
+  }
+  for (const auto& t : transitions) writes_.add_event(t);
+  return changed;
 }
 
 }  // namespace fodns::app

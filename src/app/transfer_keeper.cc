@@ -21,9 +21,44 @@ xfr::RrBlob blob_from_bytes(std::vector<uint8_t> bytes) {
   return b;
 }
 
-std::vector<uint8_t> concat(const std::vector<std::string>& keys) {
+// The records of two sorted key sets in order, each once, without copying the
+// keys into a merged set first (a 1M-record base is walked on every flip).
+std::vector<uint8_t> concat_merged(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  size_t bytes = 0;
+  for (const auto& k : a) bytes += k.size();
+  for (const auto& k : b) bytes += k.size();
   std::vector<uint8_t> out;
-  for (const auto& k : keys) out.insert(out.end(), k.begin(), k.end());
+  out.reserve(bytes);
+  auto put = [&out](const std::string& k) { out.insert(out.end(), k.begin(), k.end()); };
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i] < b[j])) put(a[i++]);
+    else if (i == a.size() || b[j] < a[i]) put(b[j++]);
+    else put(a[i++]), ++j;  // in both: once
+  }
+  return out;
+}
+
+// Sorted, unique wire keys of a zone's records, the apex SOA left out (and returned).
+std::vector<std::string> sorted_keys(const dns::ZoneContent& z, const dns::Rr** soa) {
+  std::vector<std::string> set;
+  set.reserve(z.rrs.size());
+  for (const auto& rr : z.rrs) {
+    if (rr.type == dns::type::kSoa && rr.owner == z.origin) {
+      if (soa) *soa = &rr;
+      continue;
+    }
+    set.push_back(xfr::rr_key(rr));
+  }
+  std::sort(set.begin(), set.end());
+  set.erase(std::unique(set.begin(), set.end()), set.end());
+  return set;
+}
+
+std::vector<std::string> merged(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  out.reserve(a.size() + b.size());
+  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
 }
 
@@ -72,6 +107,7 @@ void TransferKeeper::load(store::Db& db) {
       z.serial = old->second.serial;
       z.soa = std::move(old->second.soa);
       z.set = std::move(old->second.set);
+      z.base = std::move(old->second.base);
       z.journal = std::move(old->second.journal);
     } else {
       for (auto& e : store::load_journal(db, cfg.zone_id)) {
@@ -95,25 +131,21 @@ bool TransferKeeper::served(store::Db& db, const dns::ZoneContent& served) {
   auto it = zones_.find(served.zone_id);
   if (it == zones_.end()) return false;
   Zone& z = it->second;
-  std::vector<std::string> set;
-  set.reserve(served.rrs.size());
   const dns::Rr* soa = nullptr;
-  for (const auto& rr : served.rrs) {
-    if (rr.type == dns::type::kSoa && rr.owner == served.origin) {
-      soa = &rr;
-      continue;
-    }
-    set.push_back(xfr::rr_key(rr));
-  }
+  std::vector<std::string> set = sorted_keys(served, &soa);
   if (!soa) return false;  // validation guarantees one; nothing sensible to transfer otherwise
-  std::sort(set.begin(), set.end());
-  set.erase(std::unique(set.begin(), set.end()), set.end());
+  // After a rebase (a reload) the base may have changed too: compare whole sets
+  // once; otherwise the base is the same on both sides and only the rest differs.
+  std::vector<std::string> new_full;
+  if (z.rebased) new_full = merged(z.base, set);
+  const std::vector<std::string>& old_cmp = z.rebased ? z.prev_full : z.set;
+  const std::vector<std::string>& new_cmp = z.rebased ? new_full : set;
   if (z.known && served.serial == z.serial) {
     // Same serial: same content, or the caller must move the serial on.
-    return set != z.set || xfr::rr_key(*soa) != xfr::rr_key(z.soa);
+    return old_cmp != new_cmp || xfr::rr_key(*soa) != xfr::rr_key(z.soa);
   }
   if (z.known) {
-    auto diff = xfr::make_diff(z.serial, served.serial, z.soa, *soa, z.set, set);
+    auto diff = xfr::make_diff(z.serial, served.serial, z.soa, *soa, old_cmp, new_cmp);
     z.journal.push_back(diff);
     int64_t now = store::unix_now();
     int64_t max = std::max<int64_t>(1, z.config.journal_max);
@@ -138,9 +170,27 @@ bool TransferKeeper::served(store::Db& db, const dns::ZoneContent& served) {
   z.serial = served.serial;
   z.soa = *soa;
   z.set = std::move(set);
+  z.rebased = false;
+  z.prev_full.clear();
   z.built.reset();
   dirty_ = true;
   return false;
+}
+
+void TransferKeeper::rebase(int64_t zone_id, const dns::ZoneContent* whole, const dns::ZoneContent* kept) {
+  auto it = zones_.find(zone_id);
+  if (it == zones_.end()) return;
+  Zone& z = it->second;
+  std::vector<std::string> base;
+  if (whole && kept) {
+    std::vector<std::string> all = sorted_keys(*whole, nullptr), rest = sorted_keys(*kept, nullptr);
+    std::set_difference(all.begin(), all.end(), rest.begin(), rest.end(), std::back_inserter(base));
+  }
+  if (!z.rebased) z.prev_full = z.known ? merged(z.base, z.set) : std::vector<std::string>{};
+  z.base = std::move(base);
+  z.rebased = true;
+  z.built.reset();
+  dirty_ = true;
 }
 
 void TransferKeeper::reset_journal(store::Db& db, int64_t zone_id) {
@@ -191,7 +241,7 @@ xfr::TransferTablePtr TransferKeeper::table() {
       zt->apex = z.soa.owner;
       zt->serial = z.serial;
       zt->soa.add(z.soa);
-      zt->rrs = blob_from_bytes(concat(z.set));
+      zt->rrs = blob_from_bytes(concat_merged(z.base, z.set));
       zt->acl = z.acl;
       zt->journal = z.journal;
       z.built = std::move(zt);

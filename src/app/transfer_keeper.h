@@ -36,6 +36,11 @@ class TransferKeeper {
   bool enabled(int64_t zone_id) const { return zones_.count(zone_id) != 0; }
   const store::TransferConfig* config(int64_t zone_id) const;
 
+  /// The records of a base + overlay zone that health never changes: `whole`
+  /// minus `kept` (both null: none, the zone is served whole). served() is then
+  /// given only what the overlay serves, and a flip costs what it changes.
+  void rebase(int64_t zone_id, const dns::ZoneContent* whole, const dns::ZoneContent* kept);
+
   /// Records what zone `zone_id` now serves. A new serial after a known served
   /// set becomes a journal step, handed to the journal sink or written to `db` (its own
   /// transaction; a failure only costs IXFR, never the answers). @return true if the zone serves
@@ -66,7 +71,10 @@ class TransferKeeper {
     bool known = false;                 // `set`/`soa`/`serial` describe what we served
     uint32_t serial = 0;
     dns::Rr soa;
-    std::vector<std::string> set;       // sorted RR wire keys, SOA left out
+    std::vector<std::string> base;      // sorted RR wire keys health never changes
+    std::vector<std::string> set;       // sorted RR wire keys of the rest, SOA left out
+    bool rebased = false;               // base changed since the last served()
+    std::vector<std::string> prev_full; // base + set before the rebase, when known
     std::vector<std::shared_ptr<const xfr::JournalDiff>> journal;
     xfr::ZoneTransferPtr built;         // null: rebuild at the next table()
   };

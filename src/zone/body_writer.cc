@@ -11,41 +11,48 @@ namespace {
 constexpr size_t kMaxPointerTarget = 0x3FFF - 256;
 }  // namespace
 
-BodyWriter::BodyWriter(const dns::Bytes& template_qname, Relocation relocation)
-    : template_(template_qname),
-      relocation_(relocation),
-      base_(dns::kHeaderSize + template_qname.size() + 4) {
+void BodyWriter::reset(const dns::Bytes& template_qname, Relocation relocation) {
+  template_ = &template_qname;
+  relocation_ = relocation;
+  base_ = dns::kHeaderSize + template_qname.size() + 4;
+  body_.clear();
+  fixups_.clear();
+  dict_.clear();
+  lower_.assign(template_qname.begin(), template_qname.end());
+  dns::name_lower(lower_.data(), lower_.size());
   // Every suffix of the question name can be pointed at. In a wildcard answer
   // the full template ("*.x") stands for the qname, so only owners may use it.
   size_t pos = 0;
-  while (pos < template_.size() - 1) {
+  while (pos < template_qname.size() - 1) {
     if (pos > 0 || relocation_ == Relocation::Suffix) {
-      dict_.emplace_back(dns::Bytes(template_.begin() + static_cast<long>(pos), template_.end()),
-                         static_cast<uint16_t>(dns::kHeaderSize + pos));
+      dict_.push_back({static_cast<uint32_t>(pos), static_cast<uint16_t>(template_qname.size() - pos),
+                       static_cast<uint16_t>(dns::kHeaderSize + pos)});
     }
-    pos += 1 + template_[pos];
+    pos += 1 + template_qname[pos];
   }
 }
 
 void BodyWriter::write_name(const uint8_t* name, size_t len, bool compress) {
-  dns::Bytes lower(name, name + len);
-  dns::name_lower(lower.data(), lower.size());
+  size_t start = lower_.size();
+  lower_.insert(lower_.end(), name, name + len);
+  dns::name_lower(lower_.data() + start, len);
+  const uint8_t* lower = lower_.data() + start;
   size_t pos = 0;
   while (pos < len - 1) {
     if (compress) {
-      for (const auto& [suffix, off] : dict_) {
-        if (suffix.size() == len - pos && std::memcmp(suffix.data(), lower.data() + pos, len - pos) == 0) {
+      for (const Suffix& s : dict_) {
+        if (s.len == len - pos && std::memcmp(lower_.data() + s.start, lower + pos, len - pos) == 0) {
           fixups_.push_back(static_cast<uint16_t>(body_.size()));
-          body_.push_back(static_cast<uint8_t>(0xC0 | (off >> 8)));
-          body_.push_back(static_cast<uint8_t>(off & 0xFF));
+          body_.push_back(static_cast<uint8_t>(0xC0 | (s.offset >> 8)));
+          body_.push_back(static_cast<uint8_t>(s.offset & 0xFF));
           return;
         }
       }
     }
     size_t abs = base_ + body_.size();
     if (abs <= kMaxPointerTarget) {
-      dict_.emplace_back(dns::Bytes(lower.begin() + static_cast<long>(pos), lower.end()),
-                         static_cast<uint16_t>(abs));
+      dict_.push_back({static_cast<uint32_t>(start + pos), static_cast<uint16_t>(len - pos),
+                       static_cast<uint16_t>(abs)});
     }
     body_.insert(body_.end(), name + pos, name + pos + 1 + name[pos]);
     pos += 1 + name[pos];
@@ -94,7 +101,7 @@ void BodyWriter::write_rdata(uint16_t type, const dns::Bytes& rdata) {
 uint16_t BodyWriter::add_rrset(const dns::Bytes& owner, const RRset& set) {
   uint16_t count = 0;
   for (const dns::Rr* rr : set.rrs) {
-    if (owner == template_) {
+    if (owner == *template_) {
       // The qname itself: always a pointer to the question.
       fixups_.push_back(static_cast<uint16_t>(body_.size()));
       body_.push_back(0xC0);

@@ -24,7 +24,9 @@ struct RRset {
 
 class BodyWriter {
  public:
-  BodyWriter(const dns::Bytes& template_qname, Relocation relocation);
+  /// Starts a new body. One writer is reused for every answer of a zone: its
+  /// buffers keep their capacity, so a compile does not allocate per answer.
+  void reset(const dns::Bytes& template_qname, Relocation relocation);
 
   /// Appends every record of `set` with `owner` as owner name (a wildcard or CNAME
   /// target may differ from set.owner). Returns the number of records written.
@@ -35,16 +37,22 @@ class BodyWriter {
   const std::vector<uint16_t>& fixups() const { return fixups_; }
 
  private:
+  // A lowercase name suffix already in the message: lower_[start, start + len) at `offset`.
+  struct Suffix {
+    uint32_t start;
+    uint16_t len;
+    uint16_t offset;
+  };
   void write_name(const uint8_t* name, size_t len, bool compress);
   void write_rdata(uint16_t type, const dns::Bytes& rdata);
 
-  dns::Bytes template_;
-  Relocation relocation_;
-  size_t base_;  // absolute message offset of body_[0]
+  const dns::Bytes* template_ = nullptr;
+  Relocation relocation_ = Relocation::Suffix;
+  size_t base_ = 0;  // absolute message offset of body_[0]
   std::vector<uint8_t> body_;
   std::vector<uint16_t> fixups_;
-  // Lowercase name suffixes already in the message and their absolute offsets.
-  std::vector<std::pair<dns::Bytes, uint16_t>> dict_;
+  std::vector<uint8_t> lower_;  // every name written (and the template), lowercased
+  std::vector<Suffix> dict_;
 };
 
 }  // namespace fodns::zone

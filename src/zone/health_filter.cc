@@ -6,28 +6,19 @@
 #include <utility>
 
 #include "dns/wire.h"
+#include "zone/rdata_names.h"
 
 namespace fodns::zone {
 namespace {
 
 using Key = std::pair<dns::Bytes, uint16_t>;
 
-dns::Bytes srv_target(const dns::Rr& rr) {
-  if (rr.rdata.size() < 7) return {};
-  size_t l = dns::name_length(rr.rdata.data() + 6, rr.rdata.size() - 6);
-  if (!l) return {};
-  dns::Bytes n(rr.rdata.begin() + 6, rr.rdata.begin() + 6 + static_cast<long>(l));
-  dns::name_lower(n.data(), n.size());
-  return n;
-}
-
 }  // namespace
 
-bool has_governed_records(const dns::ZoneContent& zone) {
-  return std::any_of(zone.rrs.begin(), zone.rrs.end(), [](const dns::Rr& r) { return r.backend_id != 0; });
-}
+dns::Bytes srv_target(const dns::Rr& rr) { return rdata_name_at(rr.rdata, 6); }
 
-dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing& serving) {
+dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing& serving,
+                              const TargetHealth& elsewhere) {
   std::map<Key, const dns::RrsetPolicy*> policy;
   for (const auto& p : zone.policies) policy[{p.owner, p.type}] = &p;
 
@@ -39,9 +30,13 @@ dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing
     ++gov;
     if (serving(rr.backend_id)) ++up;
   }
-  auto target_out = [&](const dns::Bytes& t) {
+  // (governed, serving) of a target: this zone's records first, else another zone's.
+  auto target_health = [&](const dns::Bytes& t) -> std::pair<int, int> {
     auto it = addr_health.find(t);
-    return it != addr_health.end() && it->second.second == 0;
+    if (it != addr_health.end()) return it->second;
+    if (!elsewhere || t.empty()) return {0, 0};
+    TargetCount c = elsewhere(t);
+    return {c.governed, c.serving};
   };
 
   // Group record indexes by RRset, keeping the stored order.
@@ -53,6 +48,7 @@ dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing
   out.zone_id = zone.zone_id;
   out.serial = zone.serial;
   out.policies = zone.policies;
+  out.empty_names = zone.empty_names;  // names that exist without records stay existing
   out.rrs.reserve(zone.rrs.size());
   std::vector<bool> keep(zone.rrs.size(), true);
   std::vector<uint32_t> ttl_cap(zone.rrs.size(), 0);
@@ -68,9 +64,9 @@ dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing
         if (!serving(rr.backend_id)) member[j] = false;
       }
       if (rr.type == dns::type::kSrv) {
-        dns::Bytes t = srv_target(rr);
-        if (addr_health.count(t)) governed = true;
-        if (target_out(t)) member[j] = false;
+        auto [gov, up] = target_health(srv_target(rr));
+        if (gov > 0) governed = true;
+        if (gov > 0 && up == 0) member[j] = false;
       }
     }
     if (!governed) continue;

@@ -6,7 +6,9 @@
 // - Within an RRset, the members of the best (lowest) priority tier that has a
 //   member are served: equal priorities form a pool, different ones primary/backup.
 // - SRV records are governed through their target: a target whose governed
-//   A/AAAA records are all out is left out of the SRV RRset.
+//   A/AAAA records are all out is left out of the SRV RRset. The target may be
+//   in another zone this instance serves (a tenant zone's SRV pointing at the
+//   provider's proxies): `elsewhere` tells its health.
 // - When nothing is left: all-down "open" (default) serves every record, "closed" serves none.
 // - RRsets with governed members get a low TTL: the policy TTL if set, else at
 //   most kDefaultGovernedTtl.
@@ -24,9 +26,18 @@ inline constexpr uint32_t kDefaultGovernedTtl = 20;
 /// True if the backend with this id is serving.
 using BackendServing = std::function<bool(int64_t backend_id)>;
 
-dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing& serving);
+/// Governed A/AAAA records of a name outside the zone: {governed, serving}; {0, 0} if none.
+struct TargetCount {
+  int governed = 0;
+  int serving = 0;
+};
+using TargetHealth = std::function<TargetCount(const dns::Bytes& lowercase_name)>;
 
-/// True if any record of the zone is governed (directly).
-bool has_governed_records(const dns::ZoneContent& zone);
+dns::ZoneContent apply_health(const dns::ZoneContent& zone, const BackendServing& serving,
+                              const TargetHealth& elsewhere = {});
+
+/// The lowercase target of an SRV record, empty if malformed.
+dns::Bytes srv_target(const dns::Rr& rr);
+
 
 }  // namespace fodns::zone

@@ -89,16 +89,27 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
     return simple_answer(q, dns::rcode::kRefused, 0, out, info);
   if (!snap) return simple_answer(q, dns::rcode::kServFail, 0, out, info);
 
-  const CompiledZone* zp = snap->find_zone(q.qname_lower, q.qname_len, q.label_off, q.label_count);
+  const CompiledZone* ov = nullptr;  // the zone's overlay: answers of nodes that follow health
+  const CompiledZone* zp = snap->find_zone(q.qname_lower, q.qname_len, q.label_off, q.label_count, &ov);
   if (!zp) return simple_answer(q, dns::rcode::kRefused, 0, out, info);
   const CompiledZone& zone = *zp;
+  const CompiledZone* az = zp;  // the compiled zone whose arrays hold `ans`
+  // A node flagged in_overlay is answered by its twin (same name) in the overlay.
+  auto twin = [&](uint32_t i) {
+    uint32_t t = ov->find_node(zone.node_name(i), zone.node(i).name_len);
+    if (t != kNoAnswer) az = ov;  // always found: the overlay holds every flagged name
+    return t != kNoAnswer ? t : i;
+  };
 
   uint32_t ans;
   ResponseClass rclass = ResponseClass::Positive;
   size_t key_off = 0;
+  uint32_t answered = kNoAnswer;  // the base node whose own answer `ans` is
   uint32_t n = zone.find_node(q.qname_lower, q.qname_len);
   if (n != kNoAnswer) {
-    const Node& node = zone.node(n);
+    answered = n;
+    if (ov && zone.node(n).in_overlay) n = twin(n);
+    const Node& node = az->node(n);
     // The parent side answers DS at a cut (RFC 4035 §3.1.4.1); everything else at or below it is a referral.
     if (node.referral != kNoAnswer && !(node.is_cut && q.qtype == dns::type::kDs)) {
       ans = node.referral;
@@ -106,7 +117,7 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
     } else if (q.qtype == dns::type::kAny) {
       ans = node.any_answer;
     } else {
-      ans = zone.answer_for(n, q.qtype);
+      ans = az->answer_for(n, q.qtype);
     }
   } else {
     // Closest encloser (RFC 4592 §3.3.1): strip labels until a name exists;
@@ -123,11 +134,13 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
     if (e == kNoAnswer) e = zone.apex_node();
     const Node& enc = zone.node(e);
     if (enc.referral != kNoAnswer) {
-      ans = enc.referral;
+      if (ov && enc.in_overlay) e = twin(e);
+      ans = az->node(e).referral;
       rclass = ResponseClass::Referral;
     } else if (enc.wildcard_child != kNoAnswer) {
-      ans = q.qtype == dns::type::kAny ? zone.node(enc.wildcard_child).any_answer
-                                       : zone.answer_for(enc.wildcard_child, q.qtype);
+      uint32_t w = answered = enc.wildcard_child;
+      if (ov && zone.node(w).in_overlay) w = twin(w);
+      ans = q.qtype == dns::type::kAny ? az->node(w).any_answer : az->answer_for(w, q.qtype);
       rclass = ResponseClass::Wildcard;
     } else {
       ans = zone.nxdomain();
@@ -135,8 +148,18 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
       key_off = apex_off;  // NXDOMAIN is accounted per zone: random names share one bucket
     }
   }
+  // Answers with the SOA carry the serial, which moves with health: the overlay's are current.
+  if (ov && az == zp && zone.answer(ans).carries_soa) {
+    if (ans == zone.nodata() || ans == zone.nxdomain()) {
+      ans = ans == zone.nodata() ? ov->nodata() : ov->nxdomain();
+      az = ov;
+    } else if (answered != kNoAnswer) {  // the apex's SOA (or ANY): the overlay keeps the SOA
+      uint32_t t = twin(answered);
+      if (az == ov) ans = q.qtype == dns::type::kAny ? ov->node(t).any_answer : ov->answer_for(t, q.qtype);
+    }
+  }
 
-  const CompiledAnswer& a = zone.answer(ans);
+  const CompiledAnswer& a = az->answer(ans);
   if (a.rcode == dns::rcode::kNxDomain) {  // e.g. a CNAME whose target does not exist
     rclass = ResponseClass::NxDomain;
     key_off = q.qname_len - zone.apex().size();
@@ -160,7 +183,7 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
     } else {
       body_len = a.required_len;
       ar = 0;
-      const AddlCut* cuts = zone.addl_cuts() + a.addl_off;
+      const AddlCut* cuts = az->addl_cuts() + a.addl_off;
       for (uint16_t i = 0; i < a.addl_count && cuts[i].end <= room; ++i) {
         body_len = cuts[i].end;
         ar = cuts[i].count;
@@ -169,10 +192,10 @@ size_t respond(const dns::Query& q, dns::ParseResult parsed, const ZoneSnapshot*
   }
   if (body_len > 0) {
     uint8_t* body = out + len;
-    std::memcpy(body, zone.bytes() + a.body_off, body_len);
+    std::memcpy(body, az->bytes() + a.body_off, body_len);
     size_t delta = q.qname_len - a.template_len;
     if (delta != 0) {
-      const uint16_t* f = zone.fixups() + a.fixup_off;
+      const uint16_t* f = az->fixups() + a.fixup_off;
       for (uint16_t i = 0; i < a.fixup_count && f[i] < body_len; ++i) {
         uint8_t* p = body + f[i];
         uint16_t target = static_cast<uint16_t>(((p[0] & 0x3F) << 8) | p[1]);

@@ -1,18 +1,20 @@
 #include "zone/snapshot_builder.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 
 #include "dns/wire.h"
 #include "zone/body_writer.h"
+#include "zone/name_key.h"
+#include "zone/rdata_names.h"
 
 namespace fodns::zone {
 namespace {
 
-constexpr int kMaxCnameChain = 8;
 constexpr size_t kMaxBody = 65535 - dns::kHeaderSize - dns::kMaxNameLen - 4 - dns::kOptRrSize;
 
 struct BNode {
@@ -22,43 +24,23 @@ struct BNode {
   int cut = -1;  // index of the highest cut at or above this node, -1 if none
 };
 
-// Target names inside rdata that additional-section processing follows.
-dns::Bytes rdata_name_at(const dns::Bytes& rdata, size_t off) {
-  if (off >= rdata.size()) return {};
-  size_t l = dns::name_length(rdata.data() + off, rdata.size() - off);
-  if (!l) return {};
-  dns::Bytes n(rdata.begin() + static_cast<long>(off), rdata.begin() + static_cast<long>(off + l));
-  dns::name_lower(n.data(), n.size());
-  return n;
-}
-
-dns::Bytes naptr_replacement(const dns::Bytes& rdata) {
-  size_t off = 4;  // order, preference
-  for (int i = 0; i < 3; ++i) {  // flags, services, regexp: <character-string>s
-    if (off >= rdata.size()) return {};
-    off += 1 + rdata[off];
-  }
-  return rdata_name_at(rdata, off);
-}
-
 }  // namespace
 
 // Compiles one zone into the snapshot under construction.
 class ZoneCompiler {
  public:
-  ZoneCompiler(const dns::ZoneContent& content, CompiledZone& out)
-      : content_(content), snap_(out), apex_(content.origin) {}
+  ZoneCompiler(const dns::ZoneContent& content, CompiledZone& out, std::string_view apex_text)
+      : content_(content), snap_(out), apex_(content.origin), apex_text_(apex_text) {}
 
   Status compile();
 
  private:
   int find(const dns::Bytes& name) const {
-    auto it = index_.find(std::string(name.begin(), name.end()));
+    auto it = index_.find(name_key(name));
     return it == index_.end() ? -1 : it->second;
   }
   int add_node(const dns::Bytes& name) {
-    std::string key(name.begin(), name.end());
-    auto [it, inserted] = index_.emplace(key, static_cast<int>(nodes_.size()));
+    auto [it, inserted] = index_.emplace(name_key(name), static_cast<int>(nodes_.size()));
     if (inserted) nodes_.push_back(BNode{name, {}, false, -1});
     return it->second;
   }
@@ -72,23 +54,33 @@ class ZoneCompiler {
   /// Node that answers for `name`: itself, or the wildcard that synthesizes it; -1 if NXDOMAIN.
   int resolve(const dns::Bytes& name, bool* below_cut) const;
 
+  // Owners point at node names, the apex or `chain` (CNAME targets that may be
+  // wildcard-synthesized): no name is copied per answer. Reused between answers.
   struct Sections {
-    std::vector<std::pair<dns::Bytes, const RRset*>> answer, authority, additional;
+    std::vector<std::pair<const dns::Bytes*, const RRset*>> answer, authority, additional;
+    std::array<dns::Bytes, kMaxCnameChain + 1> chain;
     uint8_t rcode = dns::rcode::kNoError;
     bool aa = true;
+    void clear() { answer.clear(), authority.clear(), additional.clear(), rcode = dns::rcode::kNoError, aa = true; }
   };
+  Sections& fresh_sections() { sections_.clear(); return sections_; }
   void add_additional(Sections& s, const RRset& set, bool occluded_glue) const;
   void add_negative(Sections& s) const {
-    s.authority.emplace_back(apex_, &neg_soa_);
+    s.authority.emplace_back(&apex_, &neg_soa_);
   }
-  Sections answer_sections(int n, const dns::Bytes& owner, uint16_t qtype) const;
+  /// Fills `s` (cleared) with the answer to (owner, qtype) at node n.
+  void answer_sections(Sections& s, int n, const dns::Bytes& owner, uint16_t qtype) const;
   uint32_t emit(const dns::Bytes& tmpl, Relocation rel, const Sections& s);
 
   const dns::ZoneContent& content_;
   CompiledZone& snap_;  // the zone being compiled
   dns::Bytes apex_;
   std::vector<BNode> nodes_;
-  std::unordered_map<std::string, int> index_;
+  std::string_view apex_text_;  // empty: printed from apex_
+  NameMap<int> index_;
+  BodyWriter writer_;  // reused by every emit()
+  Sections sections_;
+  std::vector<TypeAnswer> types_;  // one node's answers by type
   std::set<uint16_t> zone_types_;
   RRset neg_soa_;
 };
@@ -120,7 +112,7 @@ void ZoneCompiler::add_additional(Sections& s, const RRset& set, bool occluded_g
   auto already = [&](const dns::Bytes& owner, uint16_t type) {
     for (auto* sec : {&s.answer, &s.additional})
       for (auto& [o, r] : *sec)
-        if (o == owner && r->type == type) return true;
+        if (*o == owner && r->type == type) return true;
     return false;
   };
   auto add_addresses = [&](const dns::Bytes& target) {
@@ -130,7 +122,7 @@ void ZoneCompiler::add_additional(Sections& s, const RRset& set, bool occluded_g
     if (nodes_[static_cast<size_t>(t)].cut >= 0 && !occluded_glue) return;
     for (uint16_t type : {dns::type::kA, dns::type::kAaaa}) {
       const RRset* r = rrset(t, type);
-      if (r && !already(target, type)) s.additional.emplace_back(target, r);
+      if (r && !already(target, type)) s.additional.emplace_back(&nodes_[static_cast<size_t>(t)].name, r);
     }
   };
   for (const dns::Rr* rr : set.rrs) {
@@ -145,7 +137,7 @@ void ZoneCompiler::add_additional(Sections& s, const RRset& set, bool occluded_g
         int t = find(repl);
         if (t < 0 || nodes_[static_cast<size_t>(t)].cut >= 0) break;
         if (const RRset* srv = rrset(t, dns::type::kSrv); srv && !already(repl, dns::type::kSrv)) {
-          s.additional.emplace_back(repl, srv);
+          s.additional.emplace_back(&nodes_[static_cast<size_t>(t)].name, srv);
           for (const dns::Rr* srr : srv->rrs) add_addresses(rdata_name_at(srr->rdata, 6));
         }
         add_addresses(repl);
@@ -156,33 +148,34 @@ void ZoneCompiler::add_additional(Sections& s, const RRset& set, bool occluded_g
   }
 }
 
-ZoneCompiler::Sections ZoneCompiler::answer_sections(int n, const dns::Bytes& owner,
-                                                     uint16_t qtype) const {
-  Sections s;
-  dns::Bytes cur_owner = owner;
+void ZoneCompiler::answer_sections(Sections& s, int n, const dns::Bytes& owner,
+                                   uint16_t qtype) const {
+  s.clear();
+  const dns::Bytes* cur_owner = &owner;
   int cur = n;
   // A CNAME loop from a database written before loops were refused: each node answers
   // once, so no record is repeated (RFC 1034 §3.6.2; it gave 9 CNAMEs for a 2-name loop).
   int visited[kMaxCnameChain + 1];
   for (int hop = 0; hop <= kMaxCnameChain; ++hop) {
-    if (std::find(visited, visited + hop, cur) != visited + hop) return s;
+    if (std::find(visited, visited + hop, cur) != visited + hop) return;
     visited[hop] = cur;
     const RRset* cname = rrset(cur, dns::type::kCname);
     if (cname && qtype != dns::type::kCname) {
       s.answer.emplace_back(cur_owner, cname);
       dns::Bytes target = rdata_name_at(cname->rrs.front()->rdata, 0);
       // Out of zone: the client's resolver follows it (RFC 1034 §4.3.2 step 3a).
-      if (target.empty() || !in_zone(target)) return s;
+      if (target.empty() || !in_zone(target)) return;
       bool below_cut = false;
       int t = resolve(target, &below_cut);
-      if (below_cut) return s;
+      if (below_cut) return;
       if (t < 0) {
         s.rcode = dns::rcode::kNxDomain;  // RFC 6604: the RCODE of the last name in the chain
         add_negative(s);
-        return s;
+        return;
       }
       cur = t;
-      cur_owner = target;
+      s.chain[static_cast<size_t>(hop)] = std::move(target);
+      cur_owner = &s.chain[static_cast<size_t>(hop)];
       continue;
     }
     if (const RRset* r = rrset(cur, qtype)) {
@@ -191,21 +184,22 @@ ZoneCompiler::Sections ZoneCompiler::answer_sections(int n, const dns::Bytes& ow
     } else {
       add_negative(s);
     }
-    return s;
+    return;
   }
-  return s;  // a chain longer than kMaxCnameChain: the client resolves the rest
+  // a chain longer than kMaxCnameChain: the client resolves the rest
 }
 
 uint32_t ZoneCompiler::emit(const dns::Bytes& tmpl, Relocation rel, const Sections& s) {
-  BodyWriter w(tmpl, rel);
+  BodyWriter& w = writer_;
+  w.reset(tmpl, rel);
   CompiledAnswer a;
-  for (auto& [owner, set] : s.answer) a.an += w.add_rrset(owner, *set);
-  for (auto& [owner, set] : s.authority) a.ns += w.add_rrset(owner, *set);
+  for (auto& [owner, set] : s.answer) a.an += w.add_rrset(*owner, *set), a.carries_soa |= set->type == dns::type::kSoa;
+  for (auto& [owner, set] : s.authority) a.ns += w.add_rrset(*owner, *set), a.carries_soa |= set->type == dns::type::kSoa;
   a.required_len = static_cast<uint32_t>(w.size());
   a.addl_off = static_cast<uint32_t>(snap_.addl_cuts_.size());
   for (auto& [owner, set] : s.additional) {
     size_t before = w.size();
-    uint16_t c = w.add_rrset(owner, *set);
+    uint16_t c = w.add_rrset(*owner, *set);
     if (w.size() > kMaxBody) {
       (void)before;  // cannot shrink the writer; stop listing cuts past the limit
       break;
@@ -237,9 +231,14 @@ uint32_t ZoneCompiler::emit(const dns::Bytes& tmpl, Relocation rel, const Sectio
 Status ZoneCompiler::compile() {
   // Group records into RRsets per owner.
   const dns::Rr* soa = nullptr;
+  nodes_.reserve(content_.rrs.size() + content_.empty_names.size() + 1);
+  index_.reserve(content_.rrs.size() + content_.empty_names.size() + 1);
+  const dns::Rr* prev = nullptr;  // records come grouped by owner: one lookup per owner
+  int n = -1;
   for (const dns::Rr& rr : content_.rrs) {
     if (!in_zone(rr.owner)) continue;  // the validator refuses these; never serve them
-    int n = add_node(rr.owner);
+    if (!prev || prev->owner != rr.owner) n = add_node(rr.owner);
+    prev = &rr;
     RRset& set = nodes_[static_cast<size_t>(n)].rrsets[rr.type];
     if (set.rrs.empty()) {
       set.owner = rr.owner;
@@ -251,7 +250,7 @@ Status ZoneCompiler::compile() {
     zone_types_.insert(rr.type);
     if (rr.type == dns::type::kSoa && rr.owner == apex_) soa = &rr;
   }
-  std::string apex_text = dns::name_to_text(apex_);
+  std::string apex_text = apex_text_.empty() ? dns::name_to_text(apex_) : std::string(apex_text_);
   if (!soa) return make_error("zone {} has no SOA at its apex", apex_text);
   uint32_t minimum = 0;
   if (!dns::soa_fields(soa->rdata, nullptr, &minimum))
@@ -291,7 +290,7 @@ Status ZoneCompiler::compile() {
   z.serial_ = content_.serial;
   z.record_count_ = content_.rrs.size();
   {
-    Sections s;
+    Sections& s = fresh_sections();
     add_negative(s);
     z.nodata_ = emit(apex_, Relocation::Suffix, s);
     s.rcode = dns::rcode::kNxDomain;
@@ -320,30 +319,35 @@ Status ZoneCompiler::compile() {
     if (b.cut >= 0) {
       size_t c = static_cast<size_t>(b.cut);
       if (referral_of_cut[c] == kNoAnswer) {
-        Sections s;
+        Sections& s = fresh_sections();
         s.aa = false;
         const RRset* ns = rrset(b.cut, dns::type::kNs);
-        s.authority.emplace_back(nodes_[c].name, ns);
+        s.authority.emplace_back(&nodes_[c].name, ns);
         add_additional(s, *ns, true);
         referral_of_cut[c] = emit(nodes_[c].name, Relocation::Suffix, s);
       }
       node.referral = referral_of_cut[c];
     }
 
-    std::vector<TypeAnswer> types;
+    std::vector<TypeAnswer>& types = types_;  // reused per node
+    types.clear();
     if (b.rrsets.count(dns::type::kCname)) {
       // A CNAME owner answers every type by following the chain.
       std::set<uint16_t> qtypes = zone_types_;
       qtypes.insert(dns::type::kCname);
-      for (uint16_t t : qtypes) types.push_back({t, emit(b.name, rel, answer_sections(static_cast<int>(i), b.name, t))});
-      node.default_answer = emit(b.name, rel, answer_sections(static_cast<int>(i), b.name, 0));
-      Sections any;
-      any.answer.emplace_back(b.name, rrset(static_cast<int>(i), dns::type::kCname));
+      for (uint16_t t : qtypes) {
+        answer_sections(sections_, static_cast<int>(i), b.name, t);
+        types.push_back({t, emit(b.name, rel, sections_)});
+      }
+      answer_sections(sections_, static_cast<int>(i), b.name, 0);
+      node.default_answer = emit(b.name, rel, sections_);
+      Sections& any = fresh_sections();
+      any.answer.emplace_back(&b.name, rrset(static_cast<int>(i), dns::type::kCname));
       node.any_answer = emit(b.name, rel, any);
     } else {
       for (auto& [t, set] : b.rrsets) {
-        Sections s;
-        s.answer.emplace_back(b.name, &set);
+        Sections& s = fresh_sections();
+        s.answer.emplace_back(&b.name, &set);
         add_additional(s, set, t == dns::type::kNs);
         types.push_back({t, emit(b.name, rel, s)});
       }
@@ -375,10 +379,14 @@ Status ZoneCompiler::compile() {
   return ok_status();
 }
 
-Result<CompiledZonePtr> SnapshotBuilder::compile_zone(const dns::ZoneContent& content) {
+Result<CompiledZonePtr> SnapshotBuilder::compile_zone(const dns::ZoneContent& content,
+                                                      const std::vector<dns::Bytes>* overlay_nodes,
+                                                      std::string_view apex_text) {
   auto out = std::make_shared<CompiledZone>();
-  ZoneCompiler c(content, *out);
+  ZoneCompiler c(content, *out, apex_text);
   if (auto st = c.compile(); !st) return st.error();
+  for (const auto& name : overlay_nodes ? *overlay_nodes : std::vector<dns::Bytes>{})
+    if (uint32_t i = out->find_node(name.data(), name.size()); i != kNoAnswer) out->nodes_[i].in_overlay = true;
   return CompiledZonePtr(std::move(out));
 }
 

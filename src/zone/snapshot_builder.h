@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -17,6 +18,9 @@
 #include "zone/zone_snapshot.h"
 
 namespace fodns::zone {
+
+/// CNAME hops followed inside a zone; the client resolves the rest.
+inline constexpr int kMaxCnameChain = 8;
 
 class SnapshotBuilder {
  public:
@@ -26,7 +30,12 @@ class SnapshotBuilder {
                                    uint64_t generation);
   /// Compiles one zone; a snapshot is assembled from compiled zones with
   /// `std::make_shared<const ZoneSnapshot>(zones, generation)`.
-  static Result<CompiledZonePtr> compile_zone(const dns::ZoneContent& zone);
+  /// Nodes named in `overlay_nodes` are flagged in_overlay (see CompiledZone).
+  /// `apex_text`, when the caller has it, is the origin as ldns prints it (printing
+  /// it again cost a flip that recompiles 10,000 overlays more than the compile).
+  static Result<CompiledZonePtr> compile_zone(const dns::ZoneContent& zone,
+                                              const std::vector<dns::Bytes>* overlay_nodes = nullptr,
+                                              std::string_view apex_text = {});
 };
 
 }  // namespace fodns::zone

@@ -48,6 +48,7 @@ struct CompiledAnswer {
   uint8_t template_len = 0;    // wire length of the template qname
   uint8_t rcode = 0;
   bool aa = true;
+  bool carries_soa = false;    // its SOA (serial) is current only in the zone's overlay, if any
   Relocation relocation = Relocation::Suffix;
 };
 
@@ -68,6 +69,7 @@ struct Node {
   uint8_t name_len = 0;
   bool is_cut = false;         // NS below the apex: a delegation point
   bool is_wildcard = false;
+  bool in_overlay = false;     // its answers follow health: the zone's overlay answers for it
   uint32_t types_off = 0;      // into types_, sorted by qtype
   uint16_t types_count = 0;
   uint32_t default_answer = kNoAnswer;   // types not listed (NODATA, or a CNAME chain)
@@ -78,6 +80,14 @@ struct Node {
 
 /// One zone, compiled. Immutable and shared: a snapshot rebuilt because one
 /// zone changed reuses every other zone's CompiledZone as it is.
+///
+/// A zone whose answers follow backend health is served as a base plus an
+/// overlay (both CompiledZones). The base is compiled once at load and shared by
+/// every generation; its nodes whose answers depend on health have `in_overlay` set.
+/// The base's answers that carry the SOA (NODATA, NXDOMAIN, the apex SOA) are
+/// taken from the overlay too, whose SOA has the current serial.
+/// The overlay is compiled from just those nodes' records (zone/dependents.h) on
+/// each change and answers for them. Ordinary nodes pay one predictable branch.
 class CompiledZone {
  public:
   const dns::Bytes& apex() const { return apex_; }
@@ -91,6 +101,7 @@ class CompiledZone {
   /// Node index of the lowercase wire `name`, or kNoAnswer.
   uint32_t find_node(const uint8_t* name, size_t len) const;
   const Node& node(uint32_t i) const { return nodes_[i]; }
+  const uint8_t* node_name(uint32_t i) const { return names_.data() + nodes_[i].name_off; }
   const CompiledAnswer& answer(uint32_t i) const { return answers_[i]; }
   const uint8_t* bytes() const { return bytes_.data(); }
   const uint16_t* fixups() const { return fixups_.data(); }
@@ -101,6 +112,7 @@ class CompiledZone {
 
  private:
   friend class ZoneCompiler;
+  friend class SnapshotBuilder;
   dns::Bytes apex_;
   std::string apex_text_;
   uint32_t serial_ = 0;
@@ -124,15 +136,29 @@ using CompiledZonePtr = std::shared_ptr<const CompiledZone>;
 class ZoneSnapshot {
  public:
   /// Zones are found by their apex; a later zone with the same apex replaces an earlier one.
-  ZoneSnapshot(std::vector<CompiledZonePtr> zones, uint64_t generation);
+  ZoneSnapshot(std::vector<CompiledZonePtr> zones, uint64_t generation,
+               std::vector<CompiledZonePtr> overlays = {});
+  /// The next generation of `prev`: zone i replaced by `replaced[k].second` for each
+  /// i = `replaced[k].first`. Costs a copy of the pointer vector and of the apex table
+  /// (no rehash, no name compared), so a flip in one zone among 10,000 stays cheap.
+  /// Every replacement must keep its apex (else use the constructor above).
+  struct Replacement {
+    size_t index;
+    CompiledZonePtr zone;
+    CompiledZonePtr overlay;  // null: none
+  };
+  ZoneSnapshot(const ZoneSnapshot& prev, const std::vector<Replacement>& replaced,
+               uint64_t generation);
 
   /// The zone whose apex is the longest suffix of the lowercase qname, or null.
   /// `label_off` are the qname's label offsets, as Query parses them.
+  /// `overlay`, if given, is set to the zone's overlay (null for most zones).
   const CompiledZone* find_zone(const uint8_t* qname, size_t qname_len, const uint8_t* label_off,
-                                int label_count) const;
+                                int label_count, const CompiledZone** overlay = nullptr) const;
 
   const CompiledZone& zone(size_t i) const { return *zones_[i]; }
   const CompiledZonePtr& zone_ptr(size_t i) const { return zones_[i]; }
+  const CompiledZonePtr& overlay_ptr(size_t i) const { return overlays_[i]; }
   size_t zone_count() const { return zones_.size(); }
   uint64_t record_count() const;
   size_t memory_bytes() const;
@@ -148,6 +174,7 @@ class ZoneSnapshot {
  private:
   std::shared_ptr<const SnapshotAttachment> transfers_;
   std::vector<CompiledZonePtr> zones_;
+  std::vector<CompiledZonePtr> overlays_;  // parallel to zones_; null where a zone has none
   std::vector<uint32_t> apex_slots_;  // open addressing: zone index + 1, 0 = empty
   uint32_t apex_mask_ = 0;
   int max_apex_labels_ = 0;

@@ -77,8 +77,8 @@ inline Response ask_wire(const zone::ZoneSnapshot& snap, const std::vector<uint8
   return r;
 }
 
-inline Response ask(const zone::ZoneSnapshot& snap, const std::string& name, const std::string& type,
-                    QueryOptions o = {}) {
+/// The wire form of a query for `name` `type`.
+inline std::vector<uint8_t> query_wire(const std::string& name, const std::string& type, QueryOptions o = {}) {
   ldns_rdf* n = ldns_dname_new_frm_str(name.c_str());
   ldns_pkt* p = ldns_pkt_query_new(n, ldns_get_rr_type_by_name(type.c_str()),
                                    static_cast<ldns_rr_class>(o.qclass), LDNS_RD);
@@ -93,7 +93,12 @@ inline Response ask(const zone::ZoneSnapshot& snap, const std::string& name, con
   ldns_pkt_free(p);
   std::vector<uint8_t> w(wire, wire + len);
   free(wire);
-  return ask_wire(snap, w, o.tcp);
+  return w;
+}
+
+inline Response ask(const zone::ZoneSnapshot& snap, const std::string& name, const std::string& type,
+                    QueryOptions o = {}) {
+  return ask_wire(snap, query_wire(name, type, o), o.tcp);
 }
 
 inline zone::SnapshotPtr build(const std::vector<dns::ZoneContent>& zones) {
