@@ -250,6 +250,16 @@ def self_test(fodns):
                     'case "$st" in ""|Z*) ;; *) echo "still running: $st"; exit 1;; esac\n```\n')
         errors, ran = run_files([md], fodns)
         assert ran == 2 and not errors, errors
+        # --any-order's shared directory is shared: a page that trips over what
+        # another left behind fails there, and passes alone.
+        md2 = os.path.join(tmp, 'other.md')
+        with open(md, 'w') as f:
+            f.write('<!-- runnable -->\n```sh\nfodns zone import zones/example.net.zone\n```\n')
+        shutil.copy(md, md2)
+        errors, _ = run_files([md, md2], fodns)
+        assert not errors, errors
+        errors, ran = run_files([md, md2], fodns, shared_dir=True)
+        assert ran == 2 and len(errors) == 1 and 'other.md:3' in errors[0], errors
     print('self-test ok')
     return 0
 
