@@ -17,7 +17,11 @@ Claims:
   block that silently never ran).
 The marker syntax is documented in docs/README.md.
 
-Usage: run_docs.py [--self-test] [FILE.md...] (default: README.md docs/*.md)
+- With --any-order, the files run in reverse order, all in one shared directory
+  (one $FODNS_DB): every page keeps its own --db, so none depends on or breaks
+  another, whatever the reader ran before.
+
+Usage: run_docs.py [--self-test | --any-order] [FILE.md...] (default: README.md docs/*.md)
 """
 
 import fcntl
@@ -189,31 +193,35 @@ def wait_ports_free(deadline_s=60):
         time.sleep(0.5)
 
 
-def run_files(paths, fodns):
+def run_files(paths, fodns, shared_dir=False):
     with open(LOCK_PATH, 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         busy = wait_ports_free()
         if busy:
             return [busy], 0
-        return run_files_locked(paths, fodns)
+        return run_files_locked(paths, fodns, shared_dir)
 
 
-def run_files_locked(paths, fodns):
+def run_files_locked(paths, fodns, shared_dir=False):
+    """Each file in a fresh directory, or (shared_dir) all in one directory, in
+    the order given, as a reader who follows page after page in one shell."""
     errors, ran = [], 0
-    for path in paths:
-        blocks = parse_blocks(path)
-        check_markers(path, blocks, errors)
-        runnable = [b for b in blocks if b.mark == 'runnable' and b.lang in SHELL_LANGS]
-        if not runnable:
-            continue
-        with tempfile.TemporaryDirectory(prefix='fodns-docs-') as tmp:
-            env = prepare_dir(tmp, fodns)
-            for b in runnable:
-                ran += 1
-                err = run_block(b, tmp, env)
-                if err:
-                    errors.append(err)
-                    break  # later blocks of the file build on this one
+    with tempfile.TemporaryDirectory(prefix='fodns-docs-shared-') as shared:
+        shared_env = prepare_dir(shared, fodns) if shared_dir else None
+        for path in paths:
+            blocks = parse_blocks(path)
+            check_markers(path, blocks, errors)
+            runnable = [b for b in blocks if b.mark == 'runnable' and b.lang in SHELL_LANGS]
+            if not runnable:
+                continue
+            with tempfile.TemporaryDirectory(prefix='fodns-docs-') as own:
+                tmp, env = (shared, shared_env) if shared_dir else (own, prepare_dir(own, fodns))
+                for b in runnable:
+                    ran += 1
+                    err = run_block(b, tmp, env)
+                    if err:
+                        errors.append(err)
+                        break  # later blocks of the file build on this one
     return errors, ran
 
 
@@ -242,6 +250,16 @@ def self_test(fodns):
                     'case "$st" in ""|Z*) ;; *) echo "still running: $st"; exit 1;; esac\n```\n')
         errors, ran = run_files([md], fodns)
         assert ran == 2 and not errors, errors
+        # --any-order's shared directory is shared: a page that trips over what
+        # another left behind fails there, and passes alone.
+        md2 = os.path.join(tmp, 'other.md')
+        with open(md, 'w') as f:
+            f.write('<!-- runnable -->\n```sh\nfodns zone import zones/example.net.zone\n```\n')
+        shutil.copy(md, md2)
+        errors, _ = run_files([md, md2], fodns)
+        assert not errors, errors
+        errors, ran = run_files([md, md2], fodns, shared_dir=True)
+        assert ran == 2 and len(errors) == 1 and 'other.md:3' in errors[0], errors
     print('self-test ok')
     return 0
 
@@ -253,9 +271,17 @@ def main(argv):
         return 1
     if argv[:1] == ['--self-test']:
         return self_test(fodns)
+    any_order = argv[:1] == ['--any-order']
+    if any_order:
+        argv = argv[1:]
     paths = argv or [os.path.join(REPO, 'README.md')] + sorted(
         glob.glob(os.path.join(REPO, 'docs', '*.md')))
-    errors, ran = run_files(paths, fodns)
+    if any_order:
+        # Pages read in the usual order would hide one that relies on an
+        # earlier page's database, or breaks a later one's: reversed, in one
+        # shared directory and $FODNS_DB, each page must still pass.
+        paths = list(reversed(paths))
+    errors, ran = run_files(paths, fodns, shared_dir=any_order)
     print('ran %d runnable blocks from %d files' % (ran, len(paths)))
     if ran == 0 and not errors:
         errors.append('no runnable blocks found: the extraction is broken')
