@@ -176,18 +176,11 @@ Status ControlLoop::reload() {
     std::vector<store::Backend> backends;
     std::map<int64_t, store::BackendState> states;
     std::map<int64_t, uint32_t> reserved;
-    db_->exec("BEGIN");  // one read transaction: everything from the same commit
-    try {
+    store::read_consistently(*db_, [&] {
       zones = store::load_all_zones(*db_);
-      backends = store::list_backends(*db_);
-      states = store::load_backend_states(*db_);
       reserved = store::load_serial_reservations(*db_);
-      transfers_.load(*db_);
-    } catch (...) {
-      db_->exec("ROLLBACK");
-      throw;
-    }
-    db_->exec("COMMIT");
+      read_backends(backends, states);
+    });
     std::map<int64_t, uint32_t> served_before;  // a running full reload keeps serials moving forward
     for (const auto& sl : served_.slots()) served_before[sl.zone_id] = sl.serial;
     for (auto& content : zones) {

@@ -122,6 +122,8 @@ class ControlLoop {
   /// and queues the events. @return the number of zones whose answers changed.
   size_t record_changes(std::vector<ServedZones::Change>& changes,
                         const std::vector<Transition>& transitions, bool count_changes);
+  /// Reads the backends, their states and the transfer settings (inside the caller's read transaction).
+  void read_backends(std::vector<store::Backend>& backends, std::map<int64_t, store::BackendState>& states);
   /// Takes the backends and states just read (probes follow their settings).
   void adopt_backends(std::vector<store::Backend> backends, std::map<int64_t, store::BackendState> states);
   /// Writes what WriteBehind holds and the dirty backend states, in one transaction.

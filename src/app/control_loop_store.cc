@@ -14,6 +14,7 @@
 #include "store/backend_repo.h"
 #include "store/serial_reservation.h"
 #include "store/zone_changes.h"
+#include "store/zone_repo.h"
 #include "zone/health_filter.h"
 #include "zone/snapshot_builder.h"
 
@@ -64,18 +65,11 @@ Status ControlLoop::reload_changed() {
     std::vector<Read> zones;
     std::vector<store::Backend> backends;
     std::map<int64_t, store::BackendState> states;
-    db_->exec("BEGIN");  // one read transaction: everything from the same commit
-    try {
+    store::read_consistently(*db_, [&] {
       for (int64_t id : ids)
         zones.push_back({id, store::load_zone_by_id(*db_, id), store::load_serial_reservation(*db_, id)});
-      backends = store::list_backends(*db_);
-      states = store::load_backend_states(*db_);
-      transfers_.load(*db_);
-    } catch (...) {
-      db_->exec("ROLLBACK");
-      throw;
-    }
-    db_->exec("COMMIT");
+      read_backends(backends, states);
+    });
     // A zone added or removed, or one whose answers may follow health, is read
     // again with every other (its dependents may be anywhere); the common edit, one
     // ungoverned zone among many, costs that zone alone.
@@ -127,6 +121,13 @@ Status ControlLoop::reload_changed() {
     db_watch_.read_failed("cannot read database", e.what(), current_ != nullptr);
     return make_error("{}", e.what());
   }
+}
+
+void ControlLoop::read_backends(std::vector<store::Backend>& backends,
+                                std::map<int64_t, store::BackendState>& states) {
+  backends = store::list_backends(*db_);
+  states = store::load_backend_states(*db_);
+  transfers_.load(*db_);
 }
 
 void ControlLoop::adopt_backends(std::vector<store::Backend> backends,

@@ -91,4 +91,18 @@ class Transaction {
   bool done_ = false;
 };
 
+/// Runs `read` inside one read transaction (BEGIN ... COMMIT), so that everything it
+/// reads comes from the same commit; rolled back if it throws.
+template <typename F>
+void read_consistently(Db& db, F&& read) {
+  db.exec("BEGIN");
+  try {
+    read();
+  } catch (...) {
+    db.exec("ROLLBACK");
+    throw;
+  }
+  db.exec("COMMIT");
+}
+
 }  // namespace fodns::store

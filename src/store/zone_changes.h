@@ -30,8 +30,5 @@ int64_t open_change_epoch(Db& db);
 /// and leaves `next_since` at `since`: they are listed again next time, never lost.
 ChangedZones take_changed_zones(Db& db, int64_t since, const std::vector<int64_t>& gone = {});
 
-/// One zone as load_all_zones() reads it (records with governance, policies, SOA
-/// patched to the served serial); nullopt if the zone no longer exists.
-std::optional<dns::ZoneContent> load_zone_by_id(Db& db, int64_t zone_id);
 
 }  // namespace fodns::store

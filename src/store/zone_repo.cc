@@ -117,12 +117,18 @@ dns::ZoneContent load_zone(Db& db, const ZoneInfo& zone) {
   return z;
 }
 
-std::vector<dns::ZoneContent> load_all_zones(Db& db) {
+namespace {
+// Every zone, or the one zone `only`; the single-zone reads go by the zone_id index.
+std::vector<dns::ZoneContent> load_zones(Db& db, std::optional<int64_t> only) {
+  std::string where_zone = only ? fmt::format(" WHERE id = {}", *only) : std::string();
+  // Insertion order either way (a full scan reads by rowid): the same input compiles the same.
+  std::string where_rows = only ? fmt::format(" WHERE zone_id = {} ORDER BY id", *only) : std::string();
   std::vector<dns::ZoneContent> zones;
   std::unordered_map<int64_t, size_t> by_id;
   uint64_t total = 0;  // for the progress line of a big start-up
   {
-    auto st = db.prepare("SELECT id, name, serial, (SELECT COUNT(*) FROM records WHERE zone_id = zones.id) FROM zones ORDER BY name");
+    auto st = db.prepare("SELECT id, name, serial, (SELECT COUNT(*) FROM records WHERE zone_id = zones.id) "
+                         "FROM zones" + where_zone + " ORDER BY name");
     while (st.step()) {
       dns::ZoneContent z;
       z.zone_id = st.int64(0);
@@ -138,7 +144,7 @@ std::vector<dns::ZoneContent> load_all_zones(Db& db) {
   // adjacent, so caching the last owner saves most conversions.
   progress::phase("loading records", total);
   auto st = db.prepare(
-      "SELECT zone_id, owner, type, ttl, rdata, COALESCE(backend_id, 0), priority FROM records");
+      "SELECT zone_id, owner, type, ttl, rdata, COALESCE(backend_id, 0), priority FROM records" + where_rows);
   std::string last_text;
   dns::Bytes last_wire;
   int64_t last_zone = -1;
@@ -166,7 +172,9 @@ std::vector<dns::ZoneContent> load_all_zones(Db& db) {
     zone->rrs.push_back(std::move(rr));
     progress::advance();
   }
-  auto pol = db.prepare("SELECT zone_id, owner, type, all_down, COALESCE(ttl, 0) FROM rrset_policy");
+  std::string where_policies = only ? fmt::format(" WHERE zone_id = {}", *only) : std::string();
+  auto pol = db.prepare("SELECT zone_id, owner, type, all_down, COALESCE(ttl, 0) FROM rrset_policy" +
+                        where_policies);
   while (pol.step()) {
     auto it = by_id.find(pol.int64(0));
     if (it == by_id.end()) continue;
@@ -179,6 +187,15 @@ std::vector<dns::ZoneContent> load_all_zones(Db& db) {
   }
   for (auto& z : zones) patch_soa(z);
   return zones;
+}
+}  // namespace
+
+std::vector<dns::ZoneContent> load_all_zones(Db& db) { return load_zones(db, std::nullopt); }
+
+std::optional<dns::ZoneContent> load_zone_by_id(Db& db, int64_t zone_id) {
+  auto zones = load_zones(db, zone_id);
+  if (zones.empty()) return std::nullopt;
+  return std::move(zones.front());
 }
 
 uint32_t store_zone(Db& db, const dns::ZoneContent& content, int64_t now) {

@@ -45,6 +45,9 @@ dns::ZoneContent load_zone(Db& db, const ZoneInfo& zone);
 /// Every zone, SOA rdata's serial patched to zones.serial, owners lowercase wire.
 /// One sequential scan of `records`; owner text is converted without ldns.
 std::vector<dns::ZoneContent> load_all_zones(Db& db);
+/// One zone as load_all_zones() reads it (records with governance, policies, SOA
+/// patched to the served serial); nullopt if the zone no longer exists.
+std::optional<dns::ZoneContent> load_zone_by_id(Db& db, int64_t zone_id);
 
 /// Inserts `content` as a new zone, or replaces the records of the existing zone of that
 /// name. A replaced zone's serial never moves backward (RFC 1982, dns::serial_forward).
