@@ -1016,39 +1016,3 @@ class TcpBackend:
                 pass
             self.sock.close()
             self.sock = None
-
-
-class TcpListener:
-    """A TCP listener on 127.0.0.1 that accepts and closes: a backend for the
-    tcp probe. stop() makes connects refused; TcpListener(port) reopens it."""
-
-    def __init__(self, port=0):
-        import threading
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(('127.0.0.1', port))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-                c.close()
-            except OSError:
-                return
-
-    def stopped(self):
-        return self.sock.fileno() < 0
-
-    def stop(self):
-        if self.stopped():
-            return
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-        self.thread.join(2)

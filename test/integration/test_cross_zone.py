@@ -43,7 +43,7 @@ PROBE = ['--probe', 'tcp', '--interval', '100ms', '--timeout', '100ms', '--rise'
 
 class CrossZoneSrv(unittest.TestCase):
     def setUp(self):
-        self.listeners = [h.TcpListener(), h.TcpListener()]
+        self.listeners = [h.TcpBackend(), h.TcpBackend()]
         self.f = h.FailoverFodns(zones=[], http=False)
         self.files = []
         for name, text in (('provider.test.', PROVIDER), ('tenant.test.', TENANT)):
@@ -61,7 +61,7 @@ class CrossZoneSrv(unittest.TestCase):
 
     def tearDown(self):
         for lst in self.listeners:
-            lst.stop()
+            lst.close()
         self.f.cleanup()
 
     def srv_targets(self):
@@ -84,7 +84,7 @@ class CrossZoneSrv(unittest.TestCase):
         serial = self.f.soa_serial('tenant.test.')
         self.assertIsNotNone(serial)
 
-        self.listeners[0].stop()
+        self.listeners[0].close()
         self.wait_targets(['proxy2.provider.test'])
         self.assertGreater(self.f.soa_serial('tenant.test.'), serial)
         m = self.f.query('proxy1.provider.test.', 'A', timeout=1.0)
@@ -93,7 +93,7 @@ class CrossZoneSrv(unittest.TestCase):
                                self.f.log_text())
         self.assertIn('1', published, self.f.log_text()[-2000:])
 
-        self.listeners[0] = h.TcpListener(self.listeners[0].port)
+        self.listeners[0].open()
         self.wait_targets(both)
         self.assertTrue(self.f.alive())
 

@@ -149,10 +149,10 @@ def flip(server, listener, flips):
     times = []
     for i in range(2 * flips):
         before = len(server.publishes())
-        if not listener.stopped():
-            listener.stop()
+        if listener.sock is not None:
+            listener.close()
         else:
-            listener = h.TcpListener(listener.port)
+            listener.open()
         deadline = time.monotonic() + 30
         while len(server.publishes()) == before and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -161,7 +161,7 @@ def flip(server, listener, flips):
             raise RuntimeError('no publish after flip %d' % i)
         times.append(got[before])
         time.sleep(0.15)
-    listener.stop()
+    listener.close()
     return times
 
 
@@ -199,7 +199,7 @@ def run_case(args, work, case):
         cli(args, db, 'zone', 'import', zone)
         copy_zones(db, args.zones)
         origin = 'z00000.' + origin
-    lst, steady = h.TcpListener(), h.TcpListener()
+    lst, steady = h.TcpBackend(), h.TcpBackend()
     cli(args, db, 'backend', 'add', 'flip', '--address', '127.0.0.1', '--port', str(lst.port), *PROBE)
     cli(args, db, 'backend', 'add', 'steady', '--address', '127.0.0.1', '--port', str(steady.port), *PROBE)
     if case == 'all':
@@ -217,7 +217,7 @@ def run_case(args, work, case):
         extra['start_governed_s'] = s.ready_s
     times = flip(s, lst, args.flips)
     s.stop()
-    steady.stop()
+    steady.close()
     return times, extra
 
 
