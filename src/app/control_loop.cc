@@ -112,7 +112,7 @@ Status ControlLoop::load_initial() {
       log::info("msg=\"first probe round done\" backends={} ms={:.0f}", n, ms_since(t0));
     }
   }
-  return republish("start", false);
+  return republish("start");
 }
 
 void ControlLoop::start() {
@@ -149,7 +149,7 @@ void ControlLoop::on_poll(uv_timer_t* t) {
       return;
     }
     if (!self->db_watch_.retry_due()) return;
-    if (self->reload_changed()) (void)self->republish("database changed", false);
+    if (self->reload_changed()) (void)self->republish("database changed");
   } catch (const std::exception& e) {
     self->db_watch_.read_failed("cannot read database", e.what());
   }
@@ -163,11 +163,11 @@ void ControlLoop::on_save(uv_timer_t* t) {
 
 void ControlLoop::on_republish(uv_timer_t* t) {
   auto* self = static_cast<ControlLoop*>(t->data);
-  (void)self->republish("backend health changed", true);
+  (void)self->republish("backend health changed");
 }
 
 
-Status ControlLoop::reload() {
+Status ControlLoop::reload(const std::set<int64_t>* edited) {
   auto t0 = Clock::now();
   try {
     // Read the version before the data: a commit racing with the load is seen next poll.
@@ -187,7 +187,8 @@ Status ControlLoop::reload() {
       auto before = served_before.find(content.zone_id);
       auto res = reserved.find(content.zone_id);
       adopt_serial(content, before == served_before.end() ? std::nullopt : std::optional(before->second),
-                   res == reserved.end() ? std::nullopt : std::optional(res->second));
+                   res == reserved.end() ? std::nullopt : std::optional(res->second),
+                   !edited || edited->count(content.zone_id) > 0);
     }
     // Zones whose answers cannot depend on health are compiled here once and
     // their records dropped; the others are compiled by republish() from the
@@ -222,7 +223,7 @@ Status ControlLoop::reload() {
   }
 }
 
-Status ControlLoop::republish(const char* why, bool count_changes) {
+Status ControlLoop::republish(const char* why) {
   auto t0 = Clock::now();
   auto serving = [this](int64_t id) { return !monitor_ || monitor_->serving(id); };
   // Only the zones of backends whose health moved are looked at (ServedZones' dependents index).
@@ -231,7 +232,7 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
   // Serials move now, from the reservation; they, the events and the states are
   // written after the publication (flush_writes below), so answers never wait for SQLite.
   auto db_t0 = Clock::now();
-  size_t changed = record_changes(changes, transitions, count_changes);
+  size_t changed = record_changes(changes, transitions);
   double db_ms = ms_since(db_t0);  // SQLite only when a zone's serial reservation ran out
   progress::phase("building answers", changes.size(), "zones");
   for (auto& c : changes) {
@@ -243,11 +244,9 @@ Status ControlLoop::republish(const char* why, bool count_changes) {
       bump_serial(slot, c.served);
       transfers_.reset_journal(*db_, slot.zone_id);
     }
-    if (transfers_.served(*db_, c.served)) {
-      // New answers under an old serial (a reload saw a change the CLI did not bump).
-      bump_serial(slot, c.served);
-      (void)transfers_.served(*db_, c.served);
-    }
+    // New answers under an old serial (a reload saw a change the CLI did not bump);
+    // if the serial cannot move now, the zone is read again once writes succeed.
+    if (transfers_.served(*db_, c.served) && bump_serial(slot, c.served)) (void)transfers_.served(*db_, c.served);
   }
   auto built = served_.commit(changes, ++generation_);
   if (!built) {

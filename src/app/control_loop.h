@@ -73,12 +73,13 @@ class ControlLoop {
   static void on_poll(uv_timer_t* t);
   static void on_save(uv_timer_t* t);
   static void on_republish(uv_timer_t* t);
-  /// Reads zones, backends and states; on error keeps what it had.
-  Status reload();
+  /// Reads zones, backends and states; on error keeps what it had. `edited`: the zones
+  /// an edit touched (null: any may have been); the others keep the serial they serve.
+  Status reload(const std::set<int64_t>* edited = nullptr);
   /// Re-reads only the zones the change index lists (control_loop_store.cc).
   Status reload_changed();
   /// Applies health, bumps serials of zones whose answers changed, builds and publishes.
-  Status republish(const char* why, bool count_changes);
+  Status republish(const char* why);
   void log_error_once(const std::string& what, const std::string& msg);
   /// Publishes what /metrics, /healthz and /status show.
   void publish_status();
@@ -114,14 +115,15 @@ class ControlLoop {
   bool bump_serial(ServedZones::Slot& slot, dns::ZoneContent& served);
   /// The serial a zone just read is served under (SerialBook: never below what was
   /// served or reserved); queues its write. `served`: the serial it serves now, if any.
+  /// `edited`: the zone may hold new content; an unedited one read again keeps its serial.
   void adopt_serial(dns::ZoneContent& content, std::optional<uint32_t> served,
-                    std::optional<uint32_t> reserved);
+                    std::optional<uint32_t> reserved, bool edited = true);
   /// The transfer keeper's look at a zone served as stored, before its records are dropped.
   void on_static_zone(ServedZones::Slot& slot, dns::ZoneContent& content);
   /// Moves the serials of the zones a health change altered (from the reservations)
   /// and queues the events. @return the number of zones whose answers changed.
   size_t record_changes(std::vector<ServedZones::Change>& changes,
-                        const std::vector<Transition>& transitions, bool count_changes);
+                        const std::vector<Transition>& transitions);
   /// Reads the backends, their states and the transfer settings (inside the caller's read transaction).
   void read_backends(std::vector<store::Backend>& backends, std::map<int64_t, store::BackendState>& states);
   /// Takes the backends and states just read (probes follow their settings).

@@ -1,5 +1,5 @@
-// ControlLoop's side of the database: reading what the CLI changed (only the zones
-// the change index lists), building a zone's slot, moving serials, and writing behind
+// ControlLoop's side of the database: reading what the CLI changed (the zones the
+// change index lists, in place when none follows health; else every zone), moving serials, and writing behind
 // the publications. The rest is in control_loop.cc; the threading rule is in control_loop.h.
 #include <malloc.h>
 
@@ -27,8 +27,13 @@ void patch_soa_serial(dns::ZoneContent& z) {
 }  // namespace
 
 void ControlLoop::adopt_serial(dns::ZoneContent& content, std::optional<uint32_t> served,
-                               std::optional<uint32_t> reserved) {
-  uint32_t serial = serials_.on_load(content.zone_id, content.serial, reserved, served, !started_);
+                               std::optional<uint32_t> reserved, bool edited) {
+  // An edited zone re-read under a serial it already served moves past it (new content
+  // never goes out under an old serial). An unedited one, read again only because a
+  // full reload was needed, keeps what it serves: no NOTIFY and transfer for every zone.
+  uint32_t serial = serials_.on_load(content.zone_id, content.serial, reserved, edited ? served : std::nullopt,
+                                     !started_);
+  if (!edited && served && dns::serial_lt(serial, *served)) serial = *served;
   // Written (with a reservation ahead) unless the stored serial and reservation cover it,
   // so that the next health change can move the serial without waiting for SQLite.
   if (serial != content.serial || !serials_.advance(content.zone_id, serial))
@@ -104,8 +109,10 @@ Status ControlLoop::reload_changed() {
       partial = *replaced;
     }
     if (!partial) {
-      changes_since_ = changed.next_since;
-      return reload();
+      std::set<int64_t> edited(ids.begin(), ids.end());
+      auto st = reload(&edited);
+      if (st) changes_since_ = changed.next_since;  // else the next poll lists them again
+      return st;
     }
     changes_since_ = changed.next_since;
     data_version_ = version;
@@ -184,12 +191,14 @@ bool ControlLoop::flush_writes() {
 namespace fodns::app {
 
 size_t ControlLoop::record_changes(std::vector<ServedZones::Change>& changes,
-                                   const std::vector<Transition>& transitions, bool count_changes) {
+                                   const std::vector<Transition>& transitions) {
   size_t changed = 0;
   for (auto& c : changes) {
     changed += c.answers_changed;
-    // A health change (not a first compile) moves the zone's serial on.
-    if (!c.first && count_changes) (void)bump_serial(served_.slot(c.slot), c.served);
+    // A health change (not a first compile: start, reload) moves the zone's serial on,
+    // whichever event republishes it (a flip between two polls is planned by the
+    // "database changed" republish).
+    if (!c.first) (void)bump_serial(served_.slot(c.slot), c.served);
   }
   for (const auto& t : transitions) writes_.add_event(t);
   return changed;

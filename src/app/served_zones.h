@@ -38,8 +38,8 @@ class ServedZones {
     bool governed = false;        // its served form depends on some backend's health
     /// Governed zones served as base + overlay: `content` holds only the records the
     /// dependent nodes need (zone/dependents.h), `compiled` is the base compiled once
-    /// at load, `overlay` is recompiled on each change. Zones that transfer keep
-    /// their whole content and are recompiled whole (the transfer keeper diffs it).
+    /// at load, `overlay` is recompiled on each change (zones that allow transfers
+    /// too: the transfer keeper diffs only the overlay's records, see rebase()).
     bool overlay_mode = false;
     dns::ZoneContent content;     // governed zones only: as stored (or the dependents' part)
     uint64_t hash = 0;            // of what it serves now, to see whether a change matters

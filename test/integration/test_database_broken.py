@@ -51,7 +51,7 @@ class DatabaseBroken(unittest.TestCase):
             out.truncate(len(data))
 
     def check_broken(self, episode):
-        self.assertTrue(h.wait_for(lambda: self.f.metric('fodns_database_readable') == 0, 3.0),
+        self.assertTrue(h.wait_for(lambda: self.f.metric('fodns_database_readable') == 0, 3.0)[0],
                         'fodns_database_readable did not drop to 0')
         code, body = self.get('/healthz')
         self.assertEqual(code, 200)
@@ -68,7 +68,7 @@ class DatabaseBroken(unittest.TestCase):
                          episode)
 
     def check_recovered(self, episode):
-        self.assertTrue(h.wait_for(lambda: self.f.metric('fodns_database_readable') == 1, 5.0),
+        self.assertTrue(h.wait_for(lambda: self.f.metric('fodns_database_readable') == 1, 5.0)[0],
                         'fodns_database_readable did not come back to 1')
         self.assertEqual(self.get('/healthz'), (200, 'ok\n'))
         self.assertIsNone(json.loads(self.get('/status')[1])['degraded'])

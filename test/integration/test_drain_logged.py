@@ -55,24 +55,24 @@ class DrainLogged(unittest.TestCase):
 
     def test_drain_counts_as_a_change(self):
         both = {'127.0.1.1', '127.0.1.2'}
-        self.assertTrue(h.wait_for(lambda: self.f.addrs(SIP) == both, 5.0), self.f.addrs(SIP))
+        self.assertTrue(h.wait_for(lambda: self.f.addrs(SIP) == both, 5.0)[0], self.f.addrs(SIP))
         self.no_aaaa()
         before = len(self.publications())
         self.f.cli('backend', 'drain', 'p1', '--reason', 'maintenance')
-        self.assertTrue(h.wait_for(lambda: self.f.addrs(SIP) == {'127.0.1.2'}, 3.0))
-        self.assertTrue(h.wait_for(lambda: len(self.publications()) > before, 3.0))
+        self.assertTrue(h.wait_for(lambda: self.f.addrs(SIP) == {'127.0.1.2'}, 3.0)[0])
+        self.assertTrue(h.wait_for(lambda: len(self.publications()) > before, 3.0)[0])
         self.assertIn(('database changed', '1'), self.publications()[before:])
         self.no_aaaa()
 
         before = len(self.publications())
         self.f.cli('backend', 'resume', 'p1')
-        self.assertTrue(h.wait_for(lambda: self.f.addrs(SIP) == both, 5.0))
-        self.assertTrue(h.wait_for(lambda: ('database changed', '1') in self.publications()[before:], 3.0),
+        self.assertTrue(h.wait_for(lambda: self.f.addrs(SIP) == both, 5.0)[0])
+        self.assertTrue(h.wait_for(lambda: ('database changed', '1') in self.publications()[before:], 3.0)[0],
                         self.publications()[before:])
 
         before = len(self.publications())
         self.f.cli('backend', 'add', 'idle', '--address', '127.0.1.9', '--probe', 'tcp')
-        self.assertTrue(h.wait_for(lambda: len(self.publications()) > before, 3.0))
+        self.assertTrue(h.wait_for(lambda: len(self.publications()) > before, 3.0)[0])
         self.assertEqual(self.publications()[before], ('database changed', '0'))
         self.no_aaaa()
         self.failed = False
